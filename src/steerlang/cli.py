@@ -1,0 +1,55 @@
+"""`steerlang <command>`: dispatch to the module that owns each command.
+
+Each command module exposes `main(argv: list[str]) -> int` and parses its own
+flags, so `annotate` can use draccus while simpler commands use argparse. The
+modules are imported lazily: `steerlang info` never pays for the VLM stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from steerlang.errors import SteerlangError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "synth": ("steerlang.dataset.synth_command", "build a synthetic LeRobot v3.0 dataset"),
+    "info": ("steerlang.dataset.info_command", "summarise a LeRobot v3.0 dataset"),
+}
+
+
+def _usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = ["usage: steerlang <command> [flags]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {summary}" for name, (_, summary) in COMMANDS.items()]
+    lines += ["", "Run `steerlang <command> --help` for a command's flags."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(_usage())
+        return 0
+    name, rest = args[0], args[1:]
+    if name in {"--version", "version"}:
+        from steerlang import __version__
+
+        print(__version__)
+        return 0
+    if name not in COMMANDS:
+        print(f"steerlang: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[name][0])
+    try:
+        return int(module.main(rest) or 0)
+    except SteerlangError as exc:
+        print(f"steerlang {name}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"steerlang {name}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
