@@ -1,0 +1,179 @@
+"""Draw a scene state as a camera image, and the object boxes that image shows.
+
+Both cameras are pinhole cameras looking straight down: `top` is fixed above
+the table, `wrist` rides 0.15 above the gripper. Drawing and ground-truth boxes
+share one projection, so the boxes describe exactly what was drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from steerlang.dataset.synth.scene import (
+    COLORS,
+    TABLE_DEPTH,
+    TABLE_WIDTH,
+    EpisodeScript,
+    FrameState,
+    SceneObject,
+)
+
+FLOOR = (70, 70, 78)
+TABLE = (176, 134, 92)
+GRID = (160, 120, 80)
+FINGER = (45, 45, 50)
+TOP_HEIGHT = 2.0  # camera height above the table, world units
+WRIST_ABOVE_GRIPPER = 0.15
+MIN_DEPTH = 0.03
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    """A synthetic camera: its name (key suffix) and source resolution."""
+
+    name: str
+    width: int
+    height: int
+
+    @property
+    def key(self) -> str:
+        return f"observation.images.{self.name}"
+
+    @property
+    def wrist(self) -> bool:
+        return self.name.startswith("wrist")
+
+
+@dataclass(frozen=True)
+class View:
+    """A pinhole view for one frame: eye position (x, y, height) and focal length in pixels."""
+
+    eye_x: float
+    eye_y: float
+    eye_z: float
+    focal: float
+    width: int
+    height: int
+
+    def project(self, x: float, y: float, z: float) -> tuple[float, float, float]:
+        """World point → (u, v, pixels per world unit at that depth)."""
+        scale = self.focal / max(self.eye_z - z, MIN_DEPTH)
+        return (
+            self.width / 2 + (x - self.eye_x) * scale,
+            self.height / 2 + (y - self.eye_y) * scale,
+            scale,
+        )
+
+
+def view_for(camera: CameraSpec, state: FrameState) -> View:
+    if camera.wrist:
+        gx, gy, gz = (float(v) for v in state.gripper)
+        return View(gx, gy, gz + WRIST_ABOVE_GRIPPER, camera.width, camera.width, camera.height)
+    return View(
+        TABLE_WIDTH / 2,
+        TABLE_DEPTH / 2,
+        TOP_HEIGHT,
+        TOP_HEIGHT * camera.width / TABLE_WIDTH,
+        camera.width,
+        camera.height,
+    )
+
+
+def object_box(view: View, obj: SceneObject, position: np.ndarray) -> tuple[float, ...]:
+    """Unclipped pixel box (x1, y1, x2, y2) of an object's top face."""
+    u, v, scale = view.project(position[0], position[1], position[2] + obj.height)
+    r = obj.size / 2 * scale
+    return (u - r, v - r, u + r, v + r)
+
+
+def clip_box(box: tuple[float, ...], width: int, height: int) -> tuple[float, ...] | None:
+    """The part of a box inside the image, or None when less than half of it is visible."""
+    x1, y1, x2, y2 = box
+    cx1, cy1 = max(x1, 0.0), max(y1, 0.0)
+    cx2, cy2 = min(x2, float(width)), min(y2, float(height))
+    if cx2 <= cx1 or cy2 <= cy1:
+        return None
+    if (cx2 - cx1) * (cy2 - cy1) < 0.5 * (x2 - x1) * (y2 - y1):
+        return None
+    return (cx1, cy1, cx2, cy2)
+
+
+def draw_order(script: EpisodeScript, state: FrameState) -> list[SceneObject]:
+    """Lower objects first so a stacked or carried object is drawn on top."""
+    return sorted(script.objects, key=lambda o: (state.positions[o.id][2], o.shape != "plate"))
+
+
+def render(script: EpisodeScript, camera: CameraSpec, frame: int) -> np.ndarray:
+    """The RGB image (H, W, 3, uint8) a camera records at a frame."""
+    state = script.state(frame)
+    view = view_for(camera, state)
+    if camera.wrist:
+        image = Image.new("RGB", (camera.width, camera.height), FLOOR)
+        draw = ImageDraw.Draw(image)
+        _draw_table(draw, view)
+    else:
+        image = _top_background(camera.width, camera.height).copy()
+        draw = ImageDraw.Draw(image)
+    for obj in draw_order(script, state):
+        _draw_object(draw, obj, object_box(view, obj, state.positions[obj.id]))
+    _draw_gripper(draw, view, state, camera)
+    return np.asarray(image)
+
+
+@lru_cache(maxsize=8)
+def _top_background(width: int, height: int) -> Image.Image:
+    image = Image.new("RGB", (width, height), FLOOR)
+    _draw_table(ImageDraw.Draw(image), view_for(CameraSpec("top", width, height), _ORIGIN))
+    return image
+
+
+_ORIGIN = FrameState(np.zeros(3), 1.0, {})
+
+
+def _draw_table(draw: ImageDraw.ImageDraw, view: View) -> None:
+    x1, y1, _ = view.project(0.0, 0.0, 0.0)
+    x2, y2, _ = view.project(TABLE_WIDTH, TABLE_DEPTH, 0.0)
+    draw.rectangle([x1, y1, x2, y2], fill=TABLE)
+    for gx in np.arange(0.1, TABLE_WIDTH, 0.1):
+        u, _, _ = view.project(gx, 0.0, 0.0)
+        draw.line([u, y1, u, y2], fill=GRID, width=1)
+    for gy in np.arange(0.1, TABLE_DEPTH, 0.1):
+        _, v, _ = view.project(0.0, gy, 0.0)
+        draw.line([x1, v, x2, v], fill=GRID, width=1)
+
+
+def _draw_object(draw: ImageDraw.ImageDraw, obj: SceneObject, box: tuple[float, ...]) -> None:
+    color = COLORS[obj.color]
+    dark = tuple(int(c * 0.6) for c in color)
+    if obj.shape == "block":
+        draw.rectangle(box, fill=color, outline=dark, width=2)
+    elif obj.shape == "ball":
+        draw.ellipse(box, fill=color, outline=dark, width=2)
+    else:
+        light = tuple(int(c * 0.35 + 255 * 0.65) for c in color)
+        draw.ellipse(box, fill=light, outline=color, width=4)
+
+
+def _draw_gripper(
+    draw: ImageDraw.ImageDraw, view: View, state: FrameState, camera: CameraSpec
+) -> None:
+    if camera.wrist:
+        w, h = camera.width, camera.height
+        gap = (0.12 + 0.3 * state.opening) * w
+        fw, fh = 0.09 * w, 0.3 * h
+        for left in (w / 2 - gap / 2 - fw, w / 2 + gap / 2):
+            draw.rectangle([left, h - fh, left + fw, h], fill=FINGER)
+        return
+    gx, gy, gz = (float(v) for v in state.gripper)
+    spread = 0.025 + 0.035 * state.opening
+    for side in (-1.0, 1.0):
+        u, v, scale = view.project(gx + side * spread, gy, gz + 0.08)
+        half_w, half_h = 0.008 * scale, 0.025 * scale
+        draw.rectangle([u - half_w, v - half_h, u + half_w, v + half_h], fill=FINGER)
+    u, v, scale = view.project(gx, gy, gz + 0.12)
+    r = 0.02 * scale
+    draw.ellipse([u - r, v - r, u + r, v + r], fill=(110, 110, 120), outline=FINGER)
