@@ -120,7 +120,7 @@ def plan_episodes(config: SynthConfig) -> tuple[list[EpisodeScript], list[str]]:
             if config.seconds[0] < config.seconds[1]
             else config.seconds[0]
         )
-        length = max(int(round(seconds * config.fps)), 8)
+        length = max(round(seconds * config.fps), 8)
         scripts.append(make_script(index, spec, objects, length, config.fps, ep_rng))
     tasks = list(dict.fromkeys(s.task.text for s in scripts))
     return scripts, tasks
