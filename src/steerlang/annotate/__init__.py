@@ -1,0 +1,1 @@
+"""The annotation pipeline: modules, VLM clients, frames, staging, validation, writing."""

@@ -1,0 +1,1 @@
+"""Vision-language model clients: one async interface, several backends."""

@@ -1,0 +1,123 @@
+"""The request/result vocabulary every VLM backend and pipeline module shares.
+
+A request carries messages (text and JPEG image parts), a pydantic answer model
+(its JSON schema goes to the server; the reply is validated against it),
+sampling parameters, a purpose tag and a small `context` of grounding facts
+(episode, camera, times). The context is sent as the last text part of the
+request ("Context (JSON): {...}"): it tells a real model the exact source times
+of what it sees, and lets the simulated backend answer from ground truth.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+CONTEXT_PREFIX = "Context (JSON): "
+
+
+@dataclass(frozen=True)
+class TextPart:
+    text: str
+
+
+@dataclass(frozen=True)
+class ImagePart:
+    """A JPEG image and what it shows: camera, source size and the size sent."""
+
+    jpeg: bytes
+    width: int
+    height: int
+    camera: str | None = None
+    source_width: int | None = None
+    source_height: int | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # system | user | assistant
+    parts: tuple[TextPart | ImagePart, ...]
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    temperature: float = 0.0
+    max_new_tokens: int = 1024
+    top_p: float | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class VlmRequest:
+    purpose: str
+    messages: tuple[Message, ...]
+    answer_model: type[BaseModel]
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_context_part(self) -> tuple[Message, ...]:
+        """The messages as sent: the context appended to the last user message."""
+        if not self.context:
+            return self.messages
+        *head, last = self.messages
+        block = TextPart(context_text(self.purpose, self.context))
+        return (*head, Message(last.role, (*last.parts, block)))
+
+
+class FailureKind(str, enum.Enum):
+    UNPARSEABLE = "unparseable"  # no JSON object could be extracted
+    SCHEMA_INVALID = "schema_invalid"  # JSON, but not what the answer model requires
+    EMPTY = "empty"  # empty reply or a refusal
+    TRANSPORT = "transport"  # HTTP/connection/timeout failure after retries
+
+
+@dataclass(frozen=True)
+class VlmFailure:
+    kind: FailureKind
+    message: str
+    raw_text: str | None = None
+
+
+@dataclass(frozen=True)
+class VlmResult:
+    """The validated answer, or a typed failure keeping the raw text for diagnostics."""
+
+    purpose: str
+    answer: BaseModel | None
+    failure: VlmFailure | None = None
+    raw_text: str | None = None
+    attempts: int = 1
+    cached: bool = False
+    latency_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.answer is not None
+
+
+class VlmBackend(Protocol):
+    """Anything that can answer a request: openai-compatible HTTP, transformers, sim."""
+
+    model_id: str
+
+    async def complete(self, request: VlmRequest) -> VlmResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+def context_text(purpose: str, context: Mapping[str, Any]) -> str:
+    payload = {"purpose": purpose, **context}
+    return CONTEXT_PREFIX + json.dumps(payload, sort_keys=True, separators=(",", ":"))
+
+
+def parse_context(text: str) -> dict[str, Any] | None:
+    """The context a request carried in one of its text parts, if any."""
+    for line in reversed(text.splitlines()):
+        if line.startswith(CONTEXT_PREFIX):
+            return json.loads(line[len(CONTEXT_PREFIX) :])
+    return None
