@@ -15,6 +15,7 @@ from steerlang.errors import SteerlangError
 COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("steerlang.dataset.synth_command", "build a synthetic LeRobot v3.0 dataset"),
     "info": ("steerlang.dataset.info_command", "summarise a LeRobot v3.0 dataset"),
+    "render": ("steerlang.render.command", "render training messages from an annotated dataset"),
 }
 
 

@@ -1,0 +1,46 @@
+"""The two deterministic draws of SPEC §4: blend component and `task_aug` paraphrase.
+
+Both hash the sample index with blake2b, so a sample renders the same way in
+every run, every worker and in LeRobot.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from hashlib import blake2b
+
+_TWO_TO_64 = float(2**64)
+
+
+def blend_draw(sample_idx: int, total_weight: float) -> float:
+    """A point in [0, total_weight) fixed by the sample index."""
+    digest = blake2b(str(sample_idx).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / _TWO_TO_64 * total_weight
+
+
+def cumulative_weights(weights: Sequence[float]) -> tuple[float, ...]:
+    """Running sums in file order, accumulated left to right like the reference."""
+    running = 0.0
+    sums = []
+    for weight in weights:
+        running += weight
+        sums.append(running)
+    return tuple(sums)
+
+
+def pick_component(cumulative: Sequence[float], total_weight: float, sample_idx: int) -> int:
+    """Index of the first component whose cumulative weight exceeds the draw, else the last.
+
+    `total_weight` is the builtin `sum(weights)` (as in the SPEC formula), which
+    may differ from `cumulative[-1]` in the last bit on Pythons whose `sum` is
+    compensated; the "else the last" rule covers that edge.
+    """
+    draw = blend_draw(sample_idx, total_weight)
+    return min(bisect_right(cumulative, draw), len(cumulative) - 1)
+
+
+def task_aug_index(sample_idx: int, count: int) -> int:
+    """Which of `count` stored `task_aug` rows a sample uses."""
+    digest = blake2b(f"task_aug:{sample_idx}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count

@@ -1,0 +1,150 @@
+"""`steerlang render`: show rendered training messages, or per-component render stats."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from steerlang.errors import SteerlangError
+from steerlang.render.compile import CompiledRecipe, as_compiled
+from steerlang.render.parquet_source import FrameLanguage, iter_frames, open_language_source
+from steerlang.render.render_sample import Rendered
+from steerlang.render.stream import render_frame
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="steerlang render",
+        description="Render an annotated LeRobot v3.0 dataset into training messages through a recipe.",
+    )
+    parser.add_argument("--root", required=True, help="dataset folder")
+    parser.add_argument("--recipe", required=True, help="recipe YAML path or built-in name")
+    parser.add_argument("--episode", type=int, help="only this episode")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--frame", type=int, help="only this frame_index (of each selected episode)")
+    where.add_argument(
+        "--t", type=float, help="only the frame nearest this episode time, in seconds"
+    )
+    parser.add_argument(
+        "--task", help="explicit task for every sample (default: task_aug, then the dataset's)"
+    )
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="one JSON line per sample")
+    output.add_argument(
+        "--stats",
+        action="store_true",
+        help="per blend component: how often it renders vs yields None",
+    )
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    source = open_language_source(args.root)
+    compiled = as_compiled(args.recipe, source.camera_keys)
+    episodes = None if args.episode is None else [args.episode]
+    frames = _selected(iter_frames(source, episodes), args.frame, args.t)
+    if args.stats:
+        _print_stats(compiled, frames, args.task)
+        return 0
+    printed = 0
+    for frame in frames:
+        component = compiled.choose(frame.index)
+        rendered = render_frame(component, frame, args.task)
+        if args.json:
+            print(json.dumps(_json_line(frame, rendered), ensure_ascii=False))
+        else:
+            print(_human(frame, component.name, rendered))
+        printed += 1
+    if not printed:
+        raise SteerlangError(
+            "no frame matched --episode/--frame/--t; check the values against the dataset"
+        )
+    return 0
+
+
+def _selected(
+    frames: Iterator[FrameLanguage], frame: int | None, t: float | None
+) -> Iterator[FrameLanguage]:
+    """Apply --frame (exact frame_index) or --t (nearest frame per episode)."""
+    if frame is not None:
+        yield from (f for f in frames if f.frame_index == frame)
+        return
+    if t is None:
+        yield from frames
+        return
+    best: FrameLanguage | None = None
+    for candidate in frames:
+        if best is not None and candidate.episode_index != best.episode_index:
+            yield best
+            best = None
+        if best is None or abs(candidate.timestamp - t) < abs(best.timestamp - t):
+            best = candidate
+    if best is not None:
+        yield best
+
+
+def _json_line(frame: FrameLanguage, rendered: Rendered | None) -> dict[str, Any]:
+    return {
+        "episode_index": frame.episode_index,
+        "frame_index": frame.frame_index,
+        "index": frame.index,
+        "timestamp": frame.timestamp,
+        "rendered": rendered,
+    }
+
+
+def _human(frame: FrameLanguage, component: str, rendered: Rendered | None) -> str:
+    head = (
+        f"episode {frame.episode_index} frame {frame.frame_index} "
+        f"(t={frame.timestamp:.3f}s, index {frame.index})"
+    )
+    if not frame.has_language:
+        return f"{head}: no language (passes through unchanged)"
+    if rendered is None:
+        return f"{head} [{component}]: no target on this frame (renders to None)"
+    lines = [f"{head} [{component}]"]
+    targets = set(rendered["target_message_indices"])
+    for i, (message, stream) in enumerate(
+        zip(rendered["messages"], rendered["message_streams"], strict=True)
+    ):
+        mark = "*" if i in targets else " "
+        body = message.get("content")
+        if not isinstance(body, str):
+            body = json.dumps(body, ensure_ascii=False) if body is not None else ""
+        if "tool_calls" in message:
+            body = (
+                f"{body} tool_calls={json.dumps(message['tool_calls'], ensure_ascii=False)}".strip()
+            )
+        lines.append(f"  {mark} {message['role']:<9} {stream:<10} {body}")
+    return "\n".join(lines)
+
+
+def _print_stats(
+    compiled: CompiledRecipe, frames: Iterator[FrameLanguage], task: str | None
+) -> None:
+    counts = {component.name: [0, 0] for component in compiled.components}
+    passthrough = 0
+    for frame in frames:
+        if not frame.has_language:
+            passthrough += 1
+            continue
+        component = compiled.choose(frame.index)
+        rendered = render_frame(component, frame, task)
+        counts[component.name][0 if rendered is not None else 1] += 1
+    width = max(len("component"), *(len(name) for name in counts))
+    print(
+        f"{'component':<{width}}  {'weight':>7}  {'chosen':>8}  {'rendered':>8}  {'none':>8}  rendered%"
+    )
+    for component in compiled.components:
+        rendered, none = counts[component.name]
+        chosen = rendered + none
+        share = f"{100 * rendered / chosen:.1f}%" if chosen else "-"
+        flag = "  STARVED" if chosen and not rendered else ""
+        print(
+            f"{component.name:<{width}}  {component.weight:>7.4f}  {chosen:>8}  {rendered:>8}  "
+            f"{none:>8}  {share}{flag}"
+        )
+    print(f"samples without language (passed through): {passthrough}")
