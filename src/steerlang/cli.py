@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("steerlang.dataset.synth_command", "build a synthetic LeRobot v3.0 dataset"),
     "info": ("steerlang.dataset.info_command", "summarise a LeRobot v3.0 dataset"),
     "render": ("steerlang.render.command", "render training messages from an annotated dataset"),
+    "sim-server": (
+        "steerlang.annotate.vlm.sim.server_command",
+        "serve a simulated OpenAI-compatible VLM from a synthetic dataset's ground truth",
+    ),
 }
 
 

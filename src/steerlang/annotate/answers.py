@@ -1,0 +1,251 @@
+"""The answer schemas of every VLM request the pipeline makes, one per purpose.
+
+Each model is both the JSON schema sent to the server (structured output) and
+the validator of what comes back. Every docstring lists the `context` facts the
+pipeline must send with that purpose (`VlmRequest.context`): they tell a real
+model the exact source times of what it sees, and let the simulated backend
+answer from ground truth. Every context also carries `episode_index`. Times are
+seconds of episode time; coordinates in VQA answers are in the model's own
+convention (the pipeline converts them to source pixels).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+QUESTION_TYPES = ("bbox", "keypoint", "count", "attribute", "spatial")
+INTERJECTION_KINDS = (
+    "negative_task",
+    "situated_correction",
+    "specific_constraint",
+    "preference",
+)
+
+QuestionType = Literal["bbox", "keypoint", "count", "attribute", "spatial"]
+InterjectionKind = Literal[
+    "negative_task", "situated_correction", "specific_constraint", "preference"
+]
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Answer(BaseModel):
+    """Strict base: unknown keys are schema errors, so a drifting model is caught."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskAnswer(Answer):
+    """purpose `task`: the task derived from the video when the stored one is unusable.
+
+    context: episode_index, window [t0, t1] (the span the frames cover).
+    """
+
+    task: NonEmpty
+
+
+class TaskParaphrasesAnswer(Answer):
+    """purpose `task_paraphrases`: `task_aug` rewordings of the task.
+
+    context: episode_index, task, n (how many paraphrases to write).
+    """
+
+    paraphrases: list[NonEmpty] = Field(min_length=1)
+
+
+class Observation(Answer):
+    time: float = Field(ge=0)
+    description: NonEmpty
+
+
+class DescribeAnswer(Answer):
+    """purpose `describe`: what each contact-sheet tile shows, before segmenting.
+
+    context: episode_index, window [t0, t1], tile_times (source time of each tile).
+    """
+
+    observations: list[Observation] = Field(min_length=1)
+
+
+class SubtaskSpan(Answer):
+    label: NonEmpty
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SubtaskSpan:
+        if self.end < self.start:
+            raise ValueError(f"subtask ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class SegmentAnswer(Answer):
+    """purpose `segment`: subtask spans of a window, in seconds of episode time.
+
+    context: episode_index, window [t0, t1], tile_times, episode_duration.
+    """
+
+    subtasks: list[SubtaskSpan] = Field(min_length=1)
+
+
+class RelabelAnswer(Answer):
+    """purpose `relabel`: a better label for one segmented span.
+
+    context: episode_index, span [start, end].
+    """
+
+    label: NonEmpty
+
+
+class PlanAnswer(Answer):
+    """purposes `plan` and `plan_refresh`: the ordered steps still to do.
+
+    `plan` context: episode_index, task.
+    `plan_refresh` context: episode_index, time, plan (the old steps), interjection
+    (the user's words), subtasks_done (labels finished by `time`). The new steps
+    must reflect the interjection.
+    """
+
+    steps: list[NonEmpty] = Field(min_length=1)
+
+
+class MemoryAnswer(Answer):
+    """purpose `memory`: what matters for the rest of the task, at a subtask boundary.
+
+    context: episode_index, time, completed (subtask labels done by `time`),
+    previous_memory (null at the first boundary).
+    """
+
+    memory: NonEmpty
+
+
+class SpeechAnswer(Answer):
+    """purpose `speech_initial`: the robot's spoken acknowledgement at t0.
+
+    context: episode_index, task.
+    """
+
+    text: NonEmpty
+
+
+class InterjectionAnswer(Answer):
+    """purpose `interjection`: a user utterance mid-episode and the robot's spoken reply.
+
+    context: episode_index, time, subtask (the label in force at `time`), kind (one
+    of INTERJECTION_KINDS).
+    """
+
+    interjection: NonEmpty
+    reply: NonEmpty
+
+
+class Detection(Answer):
+    label: NonEmpty
+    bbox_format: Literal["xyxy"]
+    bbox: list[float] = Field(min_length=4, max_length=4)
+
+
+class BboxAnswer(Answer):
+    detections: list[Detection]
+
+
+class KeypointAnswer(Answer):
+    label: NonEmpty
+    point_format: Literal["xy"]
+    point: list[float] = Field(min_length=2, max_length=2)
+
+
+class CountAnswer(Answer):
+    label: NonEmpty
+    count: int = Field(ge=0)
+
+
+class AttributeAnswer(Answer):
+    label: NonEmpty
+    attribute: NonEmpty
+    value: NonEmpty
+
+
+class SpatialAnswer(Answer):
+    subject: NonEmpty
+    relation: NonEmpty
+    object: NonEmpty
+
+
+class VqaBboxAnswer(Answer):
+    """purpose `vqa` with question_type `bbox` (see `vqa_answer_model` for the context)."""
+
+    question: NonEmpty
+    answer: BboxAnswer
+
+
+class VqaKeypointAnswer(Answer):
+    question: NonEmpty
+    answer: KeypointAnswer
+
+
+class VqaCountAnswer(Answer):
+    question: NonEmpty
+    answer: CountAnswer
+
+
+class VqaAttributeAnswer(Answer):
+    question: NonEmpty
+    answer: AttributeAnswer
+
+
+class VqaSpatialAnswer(Answer):
+    question: NonEmpty
+    answer: SpatialAnswer
+
+
+VQA_ANSWER_MODELS: dict[str, type[Answer]] = {
+    "bbox": VqaBboxAnswer,
+    "keypoint": VqaKeypointAnswer,
+    "count": VqaCountAnswer,
+    "attribute": VqaAttributeAnswer,
+    "spatial": VqaSpatialAnswer,
+}
+
+ANSWER_MODELS: dict[str, type[Answer]] = {
+    "task": TaskAnswer,
+    "task_paraphrases": TaskParaphrasesAnswer,
+    "describe": DescribeAnswer,
+    "segment": SegmentAnswer,
+    "relabel": RelabelAnswer,
+    "plan": PlanAnswer,
+    "plan_refresh": PlanAnswer,
+    "memory": MemoryAnswer,
+    "speech_initial": SpeechAnswer,
+    "interjection": InterjectionAnswer,
+}
+
+PURPOSES = (*ANSWER_MODELS, "vqa")
+
+
+def vqa_answer_model(question_type: str) -> type[Answer]:
+    """The schema of a grounded question and its answer of one SPEC §3 shape.
+
+    purpose `vqa`; context: episode_index, time, frame_index, camera,
+    question_type (one of QUESTION_TYPES), source_width / source_height (the
+    camera's resolution) and sent_width / sent_height (the image as sent). Boxes
+    and points are in the model's coordinate convention.
+    """
+    try:
+        return VQA_ANSWER_MODELS[question_type]
+    except KeyError:
+        raise ValueError(
+            f"unknown VQA question type {question_type!r}; expected one of {QUESTION_TYPES}"
+        ) from None
+
+
+def answer_model(purpose: str, context: dict | None = None) -> type[Answer]:
+    """The answer model of a purpose (VQA needs the context's question_type)."""
+    if purpose == "vqa":
+        return vqa_answer_model(str((context or {}).get("question_type")))
+    try:
+        return ANSWER_MODELS[purpose]
+    except KeyError:
+        raise ValueError(f"unknown purpose {purpose!r}; expected one of {PURPOSES}") from None

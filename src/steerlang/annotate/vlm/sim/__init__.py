@@ -1,0 +1,1 @@
+"""The simulated VLM: answers every pipeline request from a synthetic dataset's ground truth."""
