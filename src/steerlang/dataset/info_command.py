@@ -1,0 +1,57 @@
+"""`steerlang info`: print a summary of a LeRobot v3.0 dataset."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from steerlang.dataset.reader import open_dataset
+from steerlang.dataset.summary import summarize
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="steerlang info", description="Summarise a LeRobot v3.0 dataset."
+    )
+    parser.add_argument("--root", required=True, type=Path, help="the dataset folder")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    return parser
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    seconds = summary["seconds"]
+    lines = [
+        f"dataset   {summary['root']} (LeRobot {summary['codebase_version']}, "
+        f"robot {summary['robot_type']})",
+        f"episodes  {summary['episodes']} in {summary['data_files']} data file(s)",
+        f"frames    {summary['frames']} at {summary['fps']:g} fps "
+        f"({seconds['total']:.1f} s; episodes {seconds['min']:.1f}–{seconds['max']:.1f} s)",
+    ]
+    if summary["cameras"]:
+        lines.append("cameras")
+        for cam in summary["cameras"]:
+            how = f"{cam['codec']} video" if cam["storage"] == "video" else "images in parquet"
+            lines.append(f"  {cam['key']}  {cam['width']}x{cam['height']}  {how}")
+    else:
+        lines.append("cameras   none")
+    lines.append(f"tasks     {len(summary['tasks'])}")
+    for task in summary["tasks"]:
+        lines.append(f"  [{task['task_index']}] {task['task']}  ({task['episodes']} episodes)")
+    language = summary["language"]
+    if language is None:
+        lines.append("language  no language columns yet (run `steerlang annotate`)")
+    else:
+        lines.append("language")
+        for column, counts in language.items():
+            detail = ", ".join(f"{style}: {n}" for style, n in sorted(counts.items())) or "empty"
+            lines.append(f"  {column}  {detail}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    summary = summarize(open_dataset(args.root))
+    print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
+    return 0
