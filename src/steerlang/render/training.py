@@ -96,8 +96,18 @@ class RenderStep:
         episode_index = sample.get("episode_index")
         if episode_index is None:
             return EpisodeLanguage(persistent)
-        rows = persistent or ()
-        key = (int(episode_index), len(rows), *(_mark(rows[i]) for i in (0, -1) if rows))
+        if persistent:
+            first, last = persistent[0], persistent[-1]
+            key = (
+                int(episode_index),
+                len(persistent),
+                first.get("timestamp"),
+                first.get("content"),
+                last.get("timestamp"),
+                last.get("content"),
+            )
+        else:
+            key = (int(episode_index), 0)
         found = self._episodes.get(key)
         if found is None:
             if len(self._episodes) >= self._max_cached:
@@ -137,8 +147,3 @@ def _collate_rest(rest: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _length(value: object) -> int:
     return 0 if value is None else len(value)  # type: ignore[arg-type]
-
-
-def _mark(row: Row) -> tuple[Any, Any, Any]:
-    """A cheap fingerprint of one row, so a cache hit is never another dataset's episode."""
-    return (row.get("timestamp"), row.get("style"), row.get("content"))
