@@ -61,6 +61,7 @@ def test_unknown_recipe_name_lists_builtins():
         (one([{**TARGET, "content": [{"text": "x"}]}]), "string 'type'"),
         (one([{**TARGET, "content": "${nope}"}]), "unknown binding 'nope'"),
         (one([{**TARGET, "if_present": "ghost"}]), "unknown binding 'ghost'"),
+        (one([{**TARGET, "tool_calls_from": "task"}]), "tool_calls_from must name a row binding"),
         (one([TARGET], {"x": "active_at(t, style=colour)"}), "binding 'x': unknown style 'colour'"),
         (
             one([TARGET], {"x": "activ_at(t, style=plan)"}),

@@ -212,6 +212,11 @@ def _component(name: str, body: Mapping[str, Any], where: str, weight: float) ->
                     f"{where}: turn {i}: unknown binding {binding!r}; declare it under 'bindings' "
                     f"or use one of {', '.join(sorted(known))}"
                 )
+    for i, turn in enumerate(turns):
+        if turn.tool_calls_from == TASK_BINDING:
+            raise SteerlangError(
+                f"{where}: turn {i}: tool_calls_from must name a row binding (such as speech), not task"
+            )
     if not any(turn.target for turn in turns):
         raise SteerlangError(f"{where}: needs at least one turn with 'target: true'")
     return Component(name=name, weight=weight, bindings=bindings, turns=turns)

@@ -150,12 +150,11 @@ def ambiguity_error(name: str, spec: ResolverSpec, rows: Sequence[Row], t: float
         values = [_field_value(row, field) for row in rows]
         if len(set(values)) > 1:
             choices = ", ".join(sorted({str(v) for v in values}))
-            hint = f"{field}=... (one of: {choices})"
-            if field == "camera":
-                hint += " — or camera=${camera} to get one component per camera"
-            hints.append(hint)
+            hints.append(f"{field}=... (one of: {choices})")
     if hints:
         advice = "add " + " or ".join(hints) + " to the binding spec"
+        if hints[0].startswith("camera="):
+            advice += ", or camera=${camera} to get one component per camera"
     else:
         advice = (
             f"the rows agree on every filter ({', '.join(FILTERS)}), so the dataset holds duplicate "

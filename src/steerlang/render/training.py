@@ -23,11 +23,6 @@ RENDER_KEYS = ("messages", "message_streams", "target_message_indices")
 _NOT_COLLATED = frozenset((*LANGUAGE_COLUMNS, *RENDER_KEYS))
 
 
-def has_language(sample: Mapping[str, Any]) -> bool:
-    """Whether a sample carries any language row (else rendering leaves it unchanged)."""
-    return any(_length(sample.get(column)) for column in LANGUAGE_COLUMNS)
-
-
 class RenderStep:
     """Callable `sample -> sample` adding the rendered messages.
 
