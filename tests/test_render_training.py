@@ -39,6 +39,8 @@ def test_step_renders_each_frame_and_marks_no_target_with_none():
     rendered = [out for out in outputs if out["messages"] is not None]
     missing = [out for out in outputs if out["messages"] is None]
     assert rendered and missing
+    (episode_index,) = step._episodes.values()  # indexed once for all 40 frames
+    assert len(episode_index._groups) <= 6  # one group per filter the recipe used
     for out in missing:
         assert out["message_streams"] is None and out["target_message_indices"] is None
     for out in rendered:
