@@ -14,6 +14,7 @@ from steerlang.annotate.answers import SegmentAnswer, SubtaskSpan
 from steerlang.dataset.synth.scene import COLORS
 
 MIN_SPAN_S = 1e-3  # a jittered span never shrinks below this
+CONTIGUOUS_S = 1e-4  # spans this close touch (ground-truth starts are float32-rounded)
 
 
 def perturb_label(label: str, others: Sequence[str], rng: random.Random) -> str:
@@ -44,7 +45,7 @@ def jitter_boundaries(answer: SegmentAnswer, sigma: float, rng: random.Random) -
     spans = [span.model_copy() for span in answer.subtasks]
     for i in range(1, len(spans)):
         prev, span = spans[i - 1], spans[i]
-        contiguous = abs(prev.end - span.start) < 1e-9
+        contiguous = abs(prev.end - span.start) < CONTIGUOUS_S
         low, high = prev.start + MIN_SPAN_S, span.end - MIN_SPAN_S
         shift = rng.gauss(0.0, sigma)
         if high < low:
