@@ -11,10 +11,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from PIL import Image, ImageDraw
 
+from steerlang.dataset.synth.canvas import fill_ellipse, fill_rect, inset
+from steerlang.dataset.synth.palette import (
+    FINGER,
+    FLOOR,
+    GRID,
+    INDEX,
+    PALM,
+    TABLE,
+    object_colors,
+    to_rgb,
+)
 from steerlang.dataset.synth.scene import (
-    COLORS,
     TABLE_DEPTH,
     TABLE_WIDTH,
     EpisodeScript,
@@ -22,10 +31,6 @@ from steerlang.dataset.synth.scene import (
     SceneObject,
 )
 
-FLOOR = (70, 70, 78)
-TABLE = (176, 134, 92)
-GRID = (160, 120, 80)
-FINGER = (45, 45, 50)
 TOP_HEIGHT = 2.0  # camera height above the table, world units
 WRIST_ABOVE_GRIPPER = 0.15
 MIN_DEPTH = 0.03
@@ -109,71 +114,70 @@ def draw_order(script: EpisodeScript, state: FrameState) -> list[SceneObject]:
 
 def render(script: EpisodeScript, camera: CameraSpec, frame: int) -> np.ndarray:
     """The RGB image (H, W, 3, uint8) a camera records at a frame."""
+    return to_rgb(render_indices(script, camera, frame))
+
+
+def render_indices(script: EpisodeScript, camera: CameraSpec, frame: int) -> np.ndarray:
+    """The frame as palette indices (H, W, uint8); see `palette`."""
     state = script.state(frame)
     view = view_for(camera, state)
     if camera.wrist:
-        image = Image.new("RGB", (camera.width, camera.height), FLOOR)
-        draw = ImageDraw.Draw(image)
-        _draw_table(draw, view)
+        image = np.full((camera.height, camera.width), INDEX[FLOOR], dtype=np.uint8)
+        _draw_table(image, view)
     else:
         image = _top_background(camera.width, camera.height).copy()
-        draw = ImageDraw.Draw(image)
     for obj in draw_order(script, state):
-        _draw_object(draw, obj, object_box(view, obj, state.positions[obj.id]))
-    _draw_gripper(draw, view, state, camera)
-    return np.asarray(image)
+        _draw_object(image, obj, object_box(view, obj, state.positions[obj.id]))
+    _draw_gripper(image, view, state, camera)
+    return image
 
 
 @lru_cache(maxsize=8)
-def _top_background(width: int, height: int) -> Image.Image:
-    image = Image.new("RGB", (width, height), FLOOR)
-    _draw_table(ImageDraw.Draw(image), view_for(CameraSpec("top", width, height), _ORIGIN))
+def _top_background(width: int, height: int) -> np.ndarray:
+    image = np.full((height, width), INDEX[FLOOR], dtype=np.uint8)
+    _draw_table(image, view_for(CameraSpec("top", width, height), _ORIGIN))
+    image.flags.writeable = False
     return image
 
 
 _ORIGIN = FrameState(np.zeros(3), 1.0, {})
 
 
-def _draw_table(draw: ImageDraw.ImageDraw, view: View) -> None:
+def _draw_table(image: np.ndarray, view: View) -> None:
     x1, y1, _ = view.project(0.0, 0.0, 0.0)
     x2, y2, _ = view.project(TABLE_WIDTH, TABLE_DEPTH, 0.0)
-    draw.rectangle([x1, y1, x2, y2], fill=TABLE)
+    fill_rect(image, (x1, y1, x2, y2), INDEX[TABLE])
     for gx in np.arange(0.1, TABLE_WIDTH, 0.1):
         u, _, _ = view.project(gx, 0.0, 0.0)
-        draw.line([u, y1, u, y2], fill=GRID, width=1)
+        fill_rect(image, (u - 0.5, y1, u + 0.5, y2), INDEX[GRID])
     for gy in np.arange(0.1, TABLE_DEPTH, 0.1):
         _, v, _ = view.project(0.0, gy, 0.0)
-        draw.line([x1, v, x2, v], fill=GRID, width=1)
+        fill_rect(image, (x1, v - 0.5, x2, v + 0.5), INDEX[GRID])
 
 
-def _draw_object(draw: ImageDraw.ImageDraw, obj: SceneObject, box: tuple[float, ...]) -> None:
-    color = COLORS[obj.color]
-    dark = tuple(int(c * 0.6) for c in color)
-    if obj.shape == "block":
-        draw.rectangle(box, fill=color, outline=dark, width=2)
-    elif obj.shape == "ball":
-        draw.ellipse(box, fill=color, outline=dark, width=2)
-    else:
-        light = tuple(int(c * 0.35 + 255 * 0.65) for c in color)
-        draw.ellipse(box, fill=light, outline=color, width=4)
+def _draw_object(image: np.ndarray, obj: SceneObject, box: tuple[float, ...]) -> None:
+    """A solid shape with a darker rim (blocks, balls) or a pale plate with a coloured rim."""
+    rim, face = object_colors(obj.color, obj.shape)
+    fill = fill_rect if obj.shape == "block" else fill_ellipse
+    fill(image, box, INDEX[rim])
+    fill(image, inset(box, 4 if obj.shape == "plate" else 2), INDEX[face])
 
 
-def _draw_gripper(
-    draw: ImageDraw.ImageDraw, view: View, state: FrameState, camera: CameraSpec
-) -> None:
+def _draw_gripper(image: np.ndarray, view: View, state: FrameState, camera: CameraSpec) -> None:
     if camera.wrist:
         w, h = camera.width, camera.height
         gap = (0.12 + 0.3 * state.opening) * w
         fw, fh = 0.09 * w, 0.3 * h
         for left in (w / 2 - gap / 2 - fw, w / 2 + gap / 2):
-            draw.rectangle([left, h - fh, left + fw, h], fill=FINGER)
+            fill_rect(image, (left, h - fh, left + fw, h), INDEX[FINGER])
         return
     gx, gy, gz = (float(v) for v in state.gripper)
     spread = 0.025 + 0.035 * state.opening
     for side in (-1.0, 1.0):
         u, v, scale = view.project(gx + side * spread, gy, gz + 0.08)
         half_w, half_h = 0.008 * scale, 0.025 * scale
-        draw.rectangle([u - half_w, v - half_h, u + half_w, v + half_h], fill=FINGER)
+        fill_rect(image, (u - half_w, v - half_h, u + half_w, v + half_h), INDEX[FINGER])
     u, v, scale = view.project(gx, gy, gz + 0.12)
     r = 0.02 * scale
-    draw.ellipse([u - r, v - r, u + r, v + r], fill=(110, 110, 120), outline=FINGER)
+    fill_ellipse(image, (u - r, v - r, u + r, v + r), INDEX[FINGER])
+    fill_ellipse(image, inset((u - r, v - r, u + r, v + r), 1.5), INDEX[PALM])
