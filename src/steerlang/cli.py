@@ -16,6 +16,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("steerlang.dataset.synth_command", "build a synthetic LeRobot v3.0 dataset"),
     "info": ("steerlang.dataset.info_command", "summarise a LeRobot v3.0 dataset"),
     "render": ("steerlang.render.command", "render training messages from an annotated dataset"),
+    "validate": ("steerlang.annotate.validate_command", "check language annotations of a dataset"),
+    "write": ("steerlang.annotate.write_command", "write staged annotations into the dataset"),
+    "staging": ("steerlang.annotate.staging_command", "show or clear staged module outputs"),
     "sim-server": (
         "steerlang.annotate.vlm.sim.server_command",
         "serve a simulated OpenAI-compatible VLM from a synthetic dataset's ground truth",

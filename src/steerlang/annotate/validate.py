@@ -1,0 +1,193 @@
+"""Check language annotations against SPEC §3/§5: in staging before a write, or in a dataset.
+
+`validate_episode` is the per-episode entry point the pipeline calls as soon as
+an episode's modules finish; `validate_staging` and `validate_dataset` run it
+over many episodes, adding what only they can see (malformed staging lines,
+stale module outputs; shard types, info.json, an interrupted write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from steerlang.annotate.dataset_language import episode_language
+from steerlang.annotate.episode_checks import SourcedRow, check_episode
+from steerlang.annotate.problems import Problem
+from steerlang.annotate.staging import StagingStore, State
+from steerlang.annotate.write.commit_journal import JOURNAL_NAME, is_pending
+from steerlang.dataset.reader import LeRobotDataset
+from steerlang.dataset.records import EpisodeRecord
+from steerlang.schema import (
+    COLUMN_TYPES,
+    LANGUAGE_COLUMNS,
+    LANGUAGE_FEATURE,
+    LEGACY_SUBTASK_COLUMN,
+    SAY_TOOL,
+    SAY_TOOL_NAME,
+    Row,
+)
+
+
+def validate_episode(
+    dataset: LeRobotDataset,
+    episode: int | EpisodeRecord,
+    rows_by_module: Mapping[str, Sequence[Row]],
+    frame_timestamps: np.ndarray | None = None,
+) -> list[Problem]:
+    """Problems of one episode's staged rows; `line` is the row's 1-based position per module."""
+    record = dataset.episode(episode) if isinstance(episode, int) else episode
+    frames = dataset.frame_timestamps(record) if frame_timestamps is None else frame_timestamps
+    rows = [
+        SourcedRow(row, module, line)
+        for module, module_rows in rows_by_module.items()
+        for line, row in enumerate(module_rows, 1)
+    ]
+    return check_episode(record.index, rows, frames, dataset.cameras)
+
+
+def validate_staging(
+    dataset: LeRobotDataset, store: StagingStore, episodes: Iterable[int] | None = None
+) -> list[Problem]:
+    """Problems of everything staged for these episodes (default: all staged episodes).
+
+    Line numbers are the `.jsonl` line numbers. Outputs a write would leave out
+    (stale, unrecorded) are reported as warnings and not checked further.
+    """
+    wanted = store.episodes() if episodes is None else sorted(episodes)
+    known = {episode.index for episode in dataset.episodes}
+    problems: list[Problem] = []
+    for index in wanted:
+        if index not in known:
+            problems.append(
+                Problem("error", "staged for an episode the dataset does not have", index)
+            )
+            continue
+        rows: list[SourcedRow] = []
+        for module in store.modules:
+            status = store.status(index, module)
+            if not status.usable:
+                if status.state is not State.MISSING:
+                    problems.append(
+                        Problem("warning", f"left out of writes: {status.reason}", index, module)
+                    )
+                continue
+            parsed = store.read_lenient(index, module)
+            problems += [Problem("error", e.message, index, module, e.line) for e in parsed.errors]
+            rows += [
+                SourcedRow(row, module, line)
+                for row, line in zip(parsed.rows, parsed.line_numbers, strict=True)
+            ]
+        frames = dataset.frame_timestamps(dataset.episode(index))
+        problems += check_episode(index, rows, frames, dataset.cameras)
+    return problems
+
+
+def validate_dataset(
+    dataset: LeRobotDataset, episodes: Iterable[int] | None = None
+) -> list[Problem]:
+    """Problems of the language stored in a dataset (ours or another tool's)."""
+    root = dataset.root
+    if is_pending(root):
+        return [
+            Problem(
+                "error",
+                f"a steerlang write was interrupted ({JOURNAL_NAME} exists); run "
+                f"`steerlang write --root {root}` to finish it, then validate again",
+            )
+        ]
+    if not any(name in dataset.data_columns for name in LANGUAGE_COLUMNS):
+        return [
+            Problem(
+                "error",
+                "the dataset has no language columns; annotate it first "
+                "(or check staged outputs with --staging)",
+            )
+        ]
+    problems = _info_problems(dataset.info)
+    wanted = None if episodes is None else set(episodes)
+    for shard in dataset.data_files():
+        chosen = [ep for ep in dataset.episodes_in(shard) if wanted is None or ep.index in wanted]
+        if chosen:
+            problems += _shard_problems(dataset, shard, chosen)
+    return problems
+
+
+def _info_problems(info: Mapping) -> list[Problem]:
+    problems = []
+    features = info.get("features") or {}
+    for name in LANGUAGE_COLUMNS:
+        if features.get(name) != LANGUAGE_FEATURE:
+            problems.append(
+                Problem("error", f"features.{name} must be {LANGUAGE_FEATURE}", source="info.json")
+            )
+    if LEGACY_SUBTASK_COLUMN in features:
+        problems.append(
+            Problem(
+                "warning",
+                f"features still lists the legacy {LEGACY_SUBTASK_COLUMN!r} column",
+                source="info.json",
+            )
+        )
+    tools = [t for t in info.get("tools") or () if isinstance(t, Mapping)]
+    say = [t for t in tools if (t.get("function") or {}).get("name") == SAY_TOOL_NAME]
+    if not say:
+        problems.append(Problem("error", "tools lacks the `say` tool schema", source="info.json"))
+    elif say[0] != SAY_TOOL:
+        problems.append(
+            Problem("warning", "tools declares its own `say` schema", source="info.json")
+        )
+    return problems
+
+
+def _shard_problems(
+    dataset: LeRobotDataset, shard: Path, episodes: Sequence[EpisodeRecord]
+) -> list[Problem]:
+    name = str(shard.relative_to(dataset.root))
+    schema = pq.read_schema(shard)
+    problems = []
+    for column in LANGUAGE_COLUMNS:
+        if column not in schema.names:
+            problems.append(Problem("error", f"has no {column} column", source=name))
+        elif not schema.field(column).type.equals(COLUMN_TYPES[column]):
+            problems.append(
+                Problem(
+                    "error",
+                    f"{column} has type {schema.field(column).type}, not the declared "
+                    f"{COLUMN_TYPES[column]}",
+                    source=name,
+                )
+            )
+    if problems:
+        return problems
+    if LEGACY_SUBTASK_COLUMN in schema.names:
+        problems.append(
+            Problem("warning", f"still has the legacy {LEGACY_SUBTASK_COLUMN} column", source=name)
+        )
+    metadata = pq.ParquetFile(shard).metadata
+    if metadata.num_row_groups != len(dataset.episodes_in(shard)):
+        problems.append(
+            Problem(
+                "warning",
+                f"has {metadata.num_row_groups} row groups for "
+                f"{len(dataset.episodes_in(shard))} episodes (expected one per episode)",
+                source=name,
+            )
+        )
+    table = pq.read_table(shard, columns=["timestamp", *LANGUAGE_COLUMNS])
+    for episode in episodes:
+        part = table.slice(episode.row_start, episode.length)
+        frames = part.column("timestamp").to_numpy().astype(np.float32, copy=False)
+        stored = episode_language(
+            part.column(LANGUAGE_COLUMNS[0]).combine_chunks(),
+            part.column(LANGUAGE_COLUMNS[1]).combine_chunks(),
+            frames,
+        )
+        problems += [
+            Problem("error", message, episode.index, name) for message in stored.storage_problems
+        ]
+        problems += check_episode(episode.index, stored.rows, frames, dataset.cameras)
+    return problems

@@ -1,0 +1,1 @@
+"""Write language columns into a dataset's shards, atomically and resumably."""
