@@ -90,6 +90,8 @@ class SimServer:
         self._connections.add(task)
         try:
             await serve_connection(reader, writer, self.handle)
+        except asyncio.CancelledError:
+            pass  # `close()` dropped this connection; ending quietly is the point
         finally:
             self._connections.discard(task)
 
