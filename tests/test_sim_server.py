@@ -20,6 +20,7 @@ from steerlang.annotate.answers import PlanAnswer, SegmentAnswer
 from steerlang.annotate.vlm.sim.engine import SimEngine
 from steerlang.annotate.vlm.sim.knobs import SimKnobs
 from steerlang.annotate.vlm.sim.server import SimServerThread
+from steerlang.annotate.vlm.sim.server_command import build_parser, knobs_from
 from steerlang.annotate.vlm.sim.truth_only import write_truth_only
 from steerlang.annotate.vlm.types import context_text
 from steerlang.dataset.groundtruth import load_truth
@@ -204,3 +205,23 @@ def test_cli_prints_its_address_and_stops_on_sigterm(root: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_knob_flags_accept_kebab_and_snake_case(tmp_path: Path) -> None:
+    args = build_parser().parse_args(
+        [
+            f"--dataset={tmp_path}",
+            "--label-noise=0.25",
+            "--latency_ms=120",
+            "--coordinates=norm1000",
+            "--reject-response-format",
+            "--seed=9",
+        ]
+    )
+    assert knobs_from(args) == SimKnobs(
+        label_noise=0.25,
+        latency_ms=120.0,
+        coordinates="norm1000",
+        reject_response_format=True,
+        seed=9,
+    )

@@ -6,7 +6,7 @@ turns on one kind of realism so a test can check the client copes with it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from steerlang.errors import SteerlangError
 
@@ -54,7 +54,3 @@ class SimKnobs:
             raise SteerlangError(
                 f"sim knob coordinates must be one of {COORDINATES}, got {self.coordinates!r}"
             )
-
-
-def knob_names() -> list[str]:
-    return [f.name for f in fields(SimKnobs)]

@@ -12,6 +12,7 @@ from pathlib import Path
 from steerlang.annotate.vlm.sim.engine import SIM_MODEL_ID, SimEngine
 from steerlang.annotate.vlm.sim.knobs import COORDINATES, SimKnobs
 from steerlang.annotate.vlm.sim.server import HOST, SimServer
+from steerlang.errors import SteerlangError
 
 KNOB_HELP = {
     "boundary_jitter_s": "std-dev in seconds of the shift of inner subtask boundaries",
@@ -52,10 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
             )
         else:
             kind = {"float": float, "int": int, "str": str}[field.type]
+            choices = COORDINATES if field.name == "coordinates" else None
             parser.add_argument(
                 *flags,
                 dest=field.name,
                 type=kind,
+                choices=choices,
                 default=field.default,
                 help=KNOB_HELP[field.name],
             )
@@ -84,6 +87,11 @@ async def serve(engine: SimEngine, port: int, model_id: str) -> None:
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     engine = SimEngine(args.dataset, knobs_from(args))
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(engine, args.port, args.model_id))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(engine, args.port, args.model_id))
+    except OSError as exc:
+        raise SteerlangError(
+            f"cannot listen on {HOST}:{args.port} ({exc.strerror}); pick another --port, or 0"
+        ) from None
     return 0
