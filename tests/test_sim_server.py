@@ -101,8 +101,14 @@ def test_without_response_format_the_form_knobs_apply(root: Path) -> None:
             messages=messages("plan", task="t"),
             response_format=schema_format(PlanAnswer),
         )
+        as_text = client(running).chat.completions.create(
+            model="steerlang-sim",
+            messages=messages("plan", task="t"),
+            response_format={"type": "text"},
+        )
     assert fenced.choices[0].message.content.startswith("```json")
     assert structured.choices[0].message.content.startswith("{")
+    assert as_text.choices[0].message.content.startswith("```json")
 
 
 def test_response_format_is_refused_with_422_when_asked_to(root: Path) -> None:

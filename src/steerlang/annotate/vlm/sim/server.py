@@ -51,6 +51,14 @@ def request_context(body: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def wants_json(response_format: Any) -> bool:
+    """Whether `response_format` asks for JSON (a json_schema or json_object format)."""
+    return isinstance(response_format, dict) and response_format.get("type") in {
+        "json_schema",
+        "json_object",
+    }
+
+
 class SimServer:
     """Routes HTTP requests to a `SimEngine`; start with `start()`, stop with `close()`."""
 
@@ -139,7 +147,7 @@ class SimServer:
             )
         purpose = context.pop("purpose")
         try:
-            reply = self.engine.reply(purpose, context, structured=response_format is not None)
+            reply = self.engine.reply(purpose, context, structured=wants_json(response_format))
         except (SteerlangError, ValueError) as exc:
             stats.rejected["bad_context"] += 1
             return error(400, str(exc))
