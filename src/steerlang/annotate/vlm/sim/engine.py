@@ -39,6 +39,11 @@ class SimReply:
     injected: tuple[str, ...] = ()
 
 
+def request_key(purpose: str, context: Mapping[str, Any]) -> str:
+    """What identifies a request for the random draws: its purpose and context."""
+    return json.dumps([purpose, context], sort_keys=True, default=str)
+
+
 class SimEngine:
     """Answers requests about the episodes of one synthetic dataset."""
 
@@ -52,7 +57,7 @@ class SimEngine:
         self.knobs = knobs or SimKnobs()
         self.stats = SimStats()
         self._truths: dict[int, EpisodeTruth] = {}
-        self._asked: Counter[str] = Counter()
+        self._asked: Counter[bytes] = Counter()
 
     def truth(self, episode_index: int) -> EpisodeTruth:
         if episode_index not in self._truths:
@@ -61,9 +66,10 @@ class SimEngine:
 
     def reply(self, purpose: str, context: Mapping[str, Any], structured: bool) -> SimReply:
         """The reply to one request; `structured`: the server enforces the JSON schema."""
-        key = json.dumps([purpose, context], sort_keys=True, default=str)
-        nth = self._asked[key]
-        self._asked[key] += 1
+        key = request_key(purpose, context)
+        asked = blake2b(key.encode(), digest_size=16).digest()  # small, for long runs
+        nth = self._asked[asked]
+        self._asked[asked] += 1
         self.stats.requests += 1
         self.stats.by_purpose[purpose] += 1
         answer = self.answer(purpose, context, nth)
@@ -83,7 +89,7 @@ class SimEngine:
 
     def answer(self, purpose: str, context: Mapping[str, Any], nth: int = 0) -> Answer | None:
         """The answer object, with content noise; None when the frame holds nothing to ask about."""
-        key = json.dumps([purpose, context], sort_keys=True, default=str)
+        key = request_key(purpose, context)
         try:
             truth = self.truth(int(context["episode_index"]))
             exact = self._exact(purpose, context, truth, self._rng("choose", key))
