@@ -1,0 +1,203 @@
+"""The backend for any OpenAI-compatible server (vLLM, `transformers serve`, sim-server).
+
+Structured output is asked for with `response_format` json_schema and dropped,
+per server, when the server refuses the field (vLLM takes it, `transformers
+serve` does not): that server then gets the schema in the prompt instead.
+Transient failures (429, 5xx, timeouts, refused connections) are retried with
+exponential backoff and jitter, on whichever replica is healthy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+from typing import Any
+
+import openai
+
+from steerlang.annotate.vlm.answering import (
+    TransportError,
+    answer_with_repair,
+    with_schema_instruction,
+)
+from steerlang.annotate.vlm.replicas import Replica, ReplicaPool
+from steerlang.annotate.vlm.types import ImagePart, Message, VlmRequest, VlmResult
+from steerlang.errors import SteerlangError
+
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+FIELD_REJECTION_STATUSES = frozenset({400, 422})
+
+
+def image_data_url(image: ImagePart) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(image.jpeg).decode("ascii")
+
+
+def wire_messages(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
+    """Messages in chat.completions form: text parts and JPEG data-URL image parts."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        content: list[dict[str, Any]] = []
+        for part in message.parts:
+            if isinstance(part, ImagePart):
+                content.append({"type": "image_url", "image_url": {"url": image_data_url(part)}})
+            else:
+                content.append({"type": "text", "text": part.text})
+        out.append({"role": message.role, "content": content})
+    return out
+
+
+def json_schema_format(request: VlmRequest) -> dict[str, Any]:
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": request.answer_model.__name__,
+            "schema": request.answer_model.model_json_schema(),
+        },
+    }
+
+
+class OpenAIBackend:
+    """Answers requests through `chat.completions` on a pool of replicas."""
+
+    def __init__(
+        self,
+        model_id: str,
+        pool: ReplicaPool,
+        *,
+        structured_output: bool = True,
+        chat_template_kwargs: dict[str, Any] | None = None,
+        reasoning_effort: str | None = None,
+        max_retries: int = 4,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 20.0,
+        repair_retries: int = 1,
+    ) -> None:
+        self.model_id = model_id
+        self.pool = pool
+        self.structured_output = structured_output
+        self.max_retries = max_retries
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self.repair_retries = repair_retries
+        self._extra_body: dict[str, Any] = {}
+        if chat_template_kwargs:
+            self._extra_body["chat_template_kwargs"] = dict(chat_template_kwargs)
+        if reasoning_effort:
+            self._extra_body["reasoning_effort"] = reasoning_effort
+
+    async def complete(self, request: VlmRequest) -> VlmResult:
+        async def generate(conversation: tuple[Message, ...]) -> str | None:
+            return await self._generate(request, conversation)
+
+        sent = request.with_context_part()
+        return await answer_with_repair(request, sent, generate, self.repair_retries)
+
+    def backoff_s(self, retry: int) -> float:
+        """Exponential backoff with jitter: half fixed, half random, capped."""
+        ceiling = min(self.backoff_max_s, self.backoff_base_s * 2**retry)
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    async def _generate(self, request: VlmRequest, conversation: tuple[Message, ...]) -> str | None:
+        last_error = "no attempt made"
+        for retry in range(self.max_retries + 1):
+            if retry:
+                await asyncio.sleep(self.backoff_s(retry - 1))
+            replica = await self.pool.acquire(wait_s=self.backoff_s(retry))
+            try:
+                text = await self._send(replica, request, conversation)
+            except openai.APIStatusError as exc:
+                if exc.status_code not in RETRY_STATUSES:
+                    raise await self._refusal(replica, exc) from exc
+                self.pool.failed(replica, unreachable=False)
+                last_error = f"HTTP {exc.status_code} from {replica.base_url}: {_detail(exc)}"
+            except openai.APITimeoutError:
+                self.pool.failed(replica, unreachable=False)
+                last_error = f"timed out waiting for {replica.base_url}"
+            except openai.APIConnectionError as exc:
+                self.pool.failed(replica, unreachable=True)
+                last_error = f"cannot reach {replica.base_url}: {exc}"
+            else:
+                self.pool.succeeded(replica)
+                return text
+            finally:
+                self.pool.release(replica)
+        raise TransportError(f"{last_error} (after {self.max_retries + 1} attempts)")
+
+    async def _send(
+        self, replica: Replica, request: VlmRequest, conversation: tuple[Message, ...]
+    ) -> str | None:
+        """One request; falls back to a schema-in-prompt request if response_format is refused."""
+        structured = self.structured_output and replica.structured is not False
+        if structured:
+            try:
+                text = await self._post(replica, request, conversation, structured=True)
+            except openai.APIStatusError as exc:
+                if exc.status_code not in FIELD_REJECTION_STATUSES:
+                    raise
+                text = await self._post(replica, request, conversation, structured=False)
+                if replica.structured is None:
+                    replica.structured = False  # the field was the problem: this server lacks it
+                return text
+            replica.structured = True
+            return text
+        return await self._post(replica, request, conversation, structured=False)
+
+    async def _post(
+        self,
+        replica: Replica,
+        request: VlmRequest,
+        conversation: tuple[Message, ...],
+        structured: bool,
+    ) -> str | None:
+        sampling = request.sampling
+        messages = (
+            conversation
+            if structured
+            else with_schema_instruction(conversation, request.answer_model)
+        )
+        kwargs: dict[str, Any] = {
+            "model": self.model_id,
+            "messages": wire_messages(messages),
+            "max_tokens": sampling.max_new_tokens,
+            "temperature": sampling.temperature,
+        }
+        if sampling.top_p is not None:
+            kwargs["top_p"] = sampling.top_p
+        if sampling.seed is not None:
+            kwargs["seed"] = sampling.seed
+        if structured:
+            kwargs["response_format"] = json_schema_format(request)
+        if self._extra_body:
+            kwargs["extra_body"] = self._extra_body
+        completion = await replica.client.chat.completions.create(**kwargs)
+        if not completion.choices:
+            return None
+        return completion.choices[0].message.content
+
+    async def _refusal(self, replica: Replica, exc: openai.APIStatusError) -> Exception:
+        """The error for a non-transient refusal: a model this server lacks is the user's to fix."""
+        served = await self.pool.served_models(replica)
+        if served and self.model_id not in served:
+            return SteerlangError(
+                f"the VLM server at {replica.base_url} refused the request "
+                f"(HTTP {exc.status_code}: {_detail(exc)}) and does not serve "
+                f"--vlm.model_id={self.model_id!r}; it serves: {', '.join(served)}. "
+                "Set --vlm.model_id to one of those, or start a server for that model."
+            )
+        return TransportError(
+            f"HTTP {exc.status_code} from {replica.base_url}: {_detail(exc)} (not retried)"
+        )
+
+    async def aclose(self) -> None:
+        await self.pool.aclose()
+
+
+def _detail(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            return str(inner.get("message") or inner.get("detail") or inner)
+        return str(inner)
+    return str(exc.message)

@@ -1,0 +1,287 @@
+"""Auto-serve: start model servers when `--vlm.api_base` does not answer.
+
+`vllm serve MODEL` when vllm is importable, else `transformers serve MODEL`
+(the model is a positional argument there, pinning the server to it), or the
+user's `--vlm.serve_command` with `{port}` filled in. Commands are split with
+shlex and run without a shell. Replica i listens on port+i with its own GPU
+(`CUDA_VISIBLE_DEVICES`). A replica is ready when `/v1/models` answers HTTP;
+its log saying the HTTP server started makes us look at once. Output is
+streamed line by line as `[server-i] ...`. Servers are stopped when the client
+closes, at exit, on Ctrl-C and on SIGTERM: SIGINT first, SIGKILL after a grace
+period, to the whole process group (vLLM spawns workers).
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import contextlib
+import importlib.util
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from steerlang.errors import SteerlangError
+
+HOST = "127.0.0.1"
+READY_MARKERS = ("Application startup complete", "Uvicorn running on")
+LOG_TAIL_LINES = 40
+POLL_INTERVAL_S = 0.5
+STOP_GRACE_S = 15.0
+
+
+def answers_http(url: str, timeout_s: float = 2.0) -> bool:
+    """True when something answers HTTP at `url` (any status: the server is up)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _executable(name: str) -> str | None:
+    """A console script of the running environment, else one on PATH."""
+    beside = Path(sys.executable).with_name(name)
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def default_server_argv(model_id: str, port: int) -> list[str]:
+    """`vllm serve` if vllm is importable, else `transformers serve`."""
+    if importlib.util.find_spec("vllm") is not None and (exe := _executable("vllm")):
+        return [exe, "serve", model_id, "--host", HOST, "--port", str(port)]
+    if importlib.util.find_spec("transformers") is not None and (
+        exe := _executable("transformers")
+    ):
+        return [exe, "serve", model_id, "--host", HOST, "--port", str(port)]
+    raise SteerlangError(
+        "no VLM server answers at --vlm.api_base and none can be started here: install vllm, "
+        "or `pip install 'steerlang[serve]'` for transformers serve, or set "
+        "--vlm.serve_command (with {port}), or start a server yourself and point "
+        "--vlm.api_base at it"
+    )
+
+
+def server_argv(model_id: str, port: int, serve_command: str | None) -> list[str]:
+    if serve_command is None:
+        return default_server_argv(model_id, port)
+    return [token.replace("{port}", str(port)) for token in shlex.split(serve_command)]
+
+
+def replica_devices(count: int, visible: str | None) -> list[str | None]:
+    """The CUDA_VISIBLE_DEVICES of each replica: one device each when there are several."""
+    if count == 1:
+        return [None]
+    devices = [d.strip() for d in visible.split(",") if d.strip()] if visible else []
+    if devices and len(devices) < count:
+        raise SteerlangError(
+            f"--vlm.parallel_servers={count} but CUDA_VISIBLE_DEVICES lists only {len(devices)} devices"
+        )
+    return [devices[i] if devices else str(i) for i in range(count)]
+
+
+@dataclass(eq=False)
+class ServerProcess:
+    index: int
+    port: int
+    argv: list[str]
+    process: subprocess.Popen[str]
+    tail: collections.deque[str] = field(
+        default_factory=lambda: collections.deque(maxlen=LOG_TAIL_LINES)
+    )
+    reader: threading.Thread | None = None
+
+    @property
+    def api_base(self) -> str:
+        return f"http://{HOST}:{self.port}/v1"
+
+
+class ServerFleet:
+    """Model server processes started for this run, and their clean shutdown."""
+
+    def __init__(self, log_stream: TextIO | None = None, grace_s: float = STOP_GRACE_S) -> None:
+        self.servers: list[ServerProcess] = []
+        self.grace_s = grace_s
+        self._log_stream = log_stream
+        self._log_lock = threading.Lock()
+        self._stopped = False
+        self._started_cue = threading.Event()  # set when a log line says a server is up
+        self._previous_sigterm: Any = None
+
+    @property
+    def api_bases(self) -> list[str]:
+        return [s.api_base for s in self.servers]
+
+    def start(
+        self,
+        argvs: Sequence[list[str]],
+        ports: Sequence[int],
+        devices: Sequence[str | None],
+        timeout_s: float,
+    ) -> None:
+        """Start every replica and wait until all answer; fail fast if one exits."""
+        self._install_handlers()
+        for index, (argv, port, device) in enumerate(zip(argvs, ports, devices, strict=True)):
+            self.servers.append(self._spawn(index, argv, port, device))
+        try:
+            self._wait_ready(timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _spawn(self, index: int, argv: list[str], port: int, device: str | None) -> ServerProcess:
+        env = dict(os.environ)
+        if device is not None:
+            env["CUDA_VISIBLE_DEVICES"] = device
+        self._log(index, f"starting: {shlex.join(argv)}")
+        try:
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                bufsize=1,
+                env=env,
+                start_new_session=True,  # our own process group: signalled as a whole, not by the tty
+            )
+        except OSError as exc:
+            raise SteerlangError(f"cannot start VLM server `{shlex.join(argv)}`: {exc}") from exc
+        server = ServerProcess(index, port, argv, process)
+        server.reader = threading.Thread(target=self._pump, args=(server,), daemon=True)
+        server.reader.start()
+        return server
+
+    def _pump(self, server: ServerProcess) -> None:
+        assert server.process.stdout is not None
+        for line in server.process.stdout:
+            line = line.rstrip("\n")
+            server.tail.append(line)
+            if any(marker in line for marker in READY_MARKERS):
+                self._started_cue.set()
+            self._log(server.index, line)
+
+    def _log(self, index: int, line: str) -> None:
+        stream = self._log_stream or sys.stderr
+        with self._log_lock:
+            print(f"[server-{index}] {line}", file=stream, flush=True)
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        waiting = list(self.servers)
+        while waiting:
+            for server in list(waiting):
+                code = server.process.poll()
+                if code is not None:
+                    if server.reader is not None:
+                        server.reader.join(timeout=5)
+                    tail = "\n".join(server.tail)
+                    raise SteerlangError(
+                        f"VLM server {server.index} (`{shlex.join(server.argv)}`) exited with code "
+                        f"{code} while starting. Last lines of its output:\n{tail}"
+                    )
+                if answers_http(f"{server.api_base}/models"):
+                    self._log(server.index, f"ready at {server.api_base}")
+                    waiting.remove(server)
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                names = ", ".join(s.api_base for s in waiting)
+                raise SteerlangError(
+                    f"VLM servers at {names} did not answer within {timeout_s:.0f} s; "
+                    "raise --vlm.serve_timeout_s if the model is still loading"
+                )
+            # A startup line in a log is the cue to look again at once.
+            if self._started_cue.wait(POLL_INTERVAL_S):
+                self._started_cue.clear()
+
+    def stop(self) -> None:
+        """SIGINT every server's process group, SIGKILL what is left after the grace period."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._restore_handlers()
+        running = [s for s in self.servers if s.process.poll() is None]
+        for server in running:
+            _signal_group(server.process, signal.SIGINT)
+        deadline = time.monotonic() + self.grace_s
+        for server in running:
+            try:
+                server.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(server.process, signal.SIGKILL)
+                server.process.wait()
+        for server in self.servers:
+            _signal_group(server.process, signal.SIGKILL)  # strays its leader left behind
+            if server.reader is not None:
+                server.reader.join(timeout=5)
+            if server.process.stdout is not None:
+                server.process.stdout.close()
+
+    def _install_handlers(self) -> None:
+        atexit.register(self.stop)
+        if threading.current_thread() is threading.main_thread():
+            self._previous_sigterm = signal.signal(signal.SIGTERM, self._on_sigterm)
+
+    def _restore_handlers(self) -> None:
+        atexit.unregister(self.stop)
+        if (
+            self._previous_sigterm is not None
+            and threading.current_thread() is threading.main_thread()
+        ):
+            signal.signal(signal.SIGTERM, self._previous_sigterm)
+            self._previous_sigterm = None
+
+    def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
+        previous = self._previous_sigterm
+        self.stop()
+        if callable(previous):
+            previous(signum, frame)
+        raise SystemExit(128 + signum)
+
+
+def _signal_group(process: subprocess.Popen[str], sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+def auto_serve(
+    model_id: str,
+    count: int,
+    first_port: int,
+    serve_command: str | None,
+    timeout_s: float,
+    log_stream: TextIO | None = None,
+) -> ServerFleet:
+    """Start `count` replicas of `model_id` and return them ready (port 0: free ports)."""
+    ports = (
+        [free_port() for _ in range(count)]
+        if first_port == 0
+        else [first_port + i for i in range(count)]
+    )
+    argvs = [server_argv(model_id, port, serve_command) for port in ports]
+    devices = replica_devices(count, os.environ.get("CUDA_VISIBLE_DEVICES"))
+    fleet = ServerFleet(log_stream=log_stream)
+    fleet.start(argvs, ports, devices, timeout_s)
+    return fleet

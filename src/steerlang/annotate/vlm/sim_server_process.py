@@ -1,0 +1,89 @@
+"""`steerlang sim-server` as a child process, for tests and benchmarks of the HTTP path.
+
+A separate process (not a thread) so the client under test gets the whole
+event loop and the server can be killed and restarted like a real replica.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+LISTENING = re.compile(r"sim-server listening on (http://127\.0\.0\.1:(\d+))")
+START_TIMEOUT_S = 60.0
+
+
+class SimServerProcess:
+    """Start with `start()` (port 0: a free one), `stop()` to end; `start()` again on the same port."""
+
+    def __init__(self, dataset: Path, **knobs: Any) -> None:
+        self.dataset = dataset
+        self.knobs = knobs
+        self.port = 0
+        self.process: subprocess.Popen[str] | None = None
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def argv(self, port: int) -> list[str]:
+        argv = [sys.executable, "-m", "steerlang.cli", "sim-server", "--dataset", str(self.dataset)]
+        argv += ["--port", str(port)]
+        for name, value in self.knobs.items():
+            flag = "--" + name.replace("_", "-")
+            if value is True:
+                argv.append(flag)
+            elif value is not False:
+                argv += [flag, str(value)]
+        return argv
+
+    def start(self) -> str:
+        process = subprocess.Popen(
+            self.argv(self.port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.process = process
+        seen: list[str] = []
+        found = threading.Event()
+
+        def read() -> None:
+            assert process.stdout is not None
+            for line in process.stdout:
+                seen.append(line)
+                if (match := LISTENING.search(line)) and not found.is_set():
+                    self.port = int(match.group(2))
+                    found.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not found.wait(START_TIMEOUT_S):
+            self.stop()
+            raise RuntimeError("sim-server did not start:\n" + "".join(seen))
+        return self.api_base
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/sim/stats", timeout=10) as r:
+            return json.loads(r.read())
+
+    def stop(self) -> None:
+        """Terminate the server at once (clients see its connections drop)."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> SimServerProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
