@@ -8,10 +8,12 @@ stale module outputs; shard types, info.json, an interrupted write).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from steerlang.annotate.dataset_language import episode_language
@@ -19,6 +21,7 @@ from steerlang.annotate.episode_checks import SourcedRow, check_episode
 from steerlang.annotate.problems import Problem
 from steerlang.annotate.staging import StagingStore, State
 from steerlang.annotate.write.commit_journal import JOURNAL_NAME, is_pending
+from steerlang.dataset.layout import INFO_PATH
 from steerlang.dataset.reader import LeRobotDataset
 from steerlang.dataset.records import EpisodeRecord
 from steerlang.schema import (
@@ -99,7 +102,8 @@ def validate_dataset(
                 f"`steerlang write --root {root}` to finish it, then validate again",
             )
         ]
-    if not any(name in dataset.data_columns for name in LANGUAGE_COLUMNS):
+    schemas = {shard: pq.read_schema(shard) for shard in dataset.data_files()}
+    if not any(name in schema.names for schema in schemas.values() for name in LANGUAGE_COLUMNS):
         return [
             Problem(
                 "error",
@@ -107,12 +111,12 @@ def validate_dataset(
                 "(or check staged outputs with --staging)",
             )
         ]
-    problems = _info_problems(dataset.info)
+    problems = _info_problems(json.loads((root / INFO_PATH).read_text()))
     wanted = None if episodes is None else set(episodes)
     for shard in dataset.data_files():
         chosen = [ep for ep in dataset.episodes_in(shard) if wanted is None or ep.index in wanted]
         if chosen:
-            problems += _shard_problems(dataset, shard, chosen)
+            problems += _shard_problems(dataset, shard, schemas[shard], chosen)
     return problems
 
 
@@ -144,10 +148,9 @@ def _info_problems(info: Mapping) -> list[Problem]:
 
 
 def _shard_problems(
-    dataset: LeRobotDataset, shard: Path, episodes: Sequence[EpisodeRecord]
+    dataset: LeRobotDataset, shard: Path, schema: pa.Schema, episodes: Sequence[EpisodeRecord]
 ) -> list[Problem]:
     name = str(shard.relative_to(dataset.root))
-    schema = pq.read_schema(shard)
     problems = []
     for column in LANGUAGE_COLUMNS:
         if column not in schema.names:

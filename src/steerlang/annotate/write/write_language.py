@@ -22,7 +22,7 @@ from steerlang.annotate.atomic_file import refuse_symlinks, temp_path_for, write
 from steerlang.annotate.write.commit_journal import commit, discard_leftovers, roll_forward
 from steerlang.annotate.write.info_update import info_bytes, updated_info
 from steerlang.annotate.write.language_columns import episode_columns
-from steerlang.annotate.write.shard_rewriter import is_final, rewrite_shard
+from steerlang.annotate.write.shard_rewriter import ColumnSource, is_final, rewrite_shard
 from steerlang.dataset.layout import INFO_PATH
 from steerlang.dataset.reader import LeRobotDataset
 from steerlang.dataset.records import EpisodeRecord
@@ -72,6 +72,25 @@ def write_language(
             return None
         return episode_columns(episode.index, rows_by_episode.get(episode.index, ()), frames)
 
+    try:
+        renames = _prepare(dataset, chosen, new_columns, info_path, info_extra, summary)
+    except BaseException:
+        discard_leftovers(root)  # nothing was committed: the old files are the dataset
+        raise
+    commit(root, renames)
+    summary.episodes_written = sorted(chosen)
+    return summary
+
+
+def _prepare(
+    dataset: LeRobotDataset,
+    chosen: set[int],
+    new_columns: ColumnSource,
+    info_path: Path,
+    info_extra: Mapping[str, Any] | None,
+    summary: WriteSummary,
+) -> list[tuple[Path, Path]]:
+    """Write every new file to its temporary sibling; returns the renames to commit."""
     renames: list[tuple[Path, Path]] = []
     for shard in dataset.data_files():
         episodes = dataset.episodes_in(shard)
@@ -85,9 +104,7 @@ def write_language(
     info = json.loads(info_path.read_text())
     write_durable(temp_path_for(info_path), info_bytes(updated_info(info, info_extra)))
     renames.append((temp_path_for(info_path), info_path))
-    commit(root, renames)
-    summary.episodes_written = sorted(chosen)
-    return summary
+    return renames
 
 
 def _chosen_episodes(
