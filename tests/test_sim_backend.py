@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from steerlang.annotate.answers import PlanAnswer, SegmentAnswer
+from steerlang.annotate.answers import PlanAnswer
 from steerlang.annotate.vlm.sim.backend import SimBackend
 from steerlang.annotate.vlm.sim.knobs import SimKnobs
-from steerlang.annotate.vlm.sim.reply_parsing import parse_reply
 from steerlang.annotate.vlm.sim.truth_only import write_truth_only
 from steerlang.annotate.vlm.types import FailureKind, Message, TextPart, VlmRequest, VlmResult
 from steerlang.dataset.groundtruth import load_truth
 from steerlang.dataset.synth import SynthConfig
+from steerlang.errors import SteerlangError
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +90,7 @@ def test_latency_is_slept_without_blocking_other_requests(root: Path) -> None:
     assert 0.19 < asyncio.run(run()) < 1.0
 
 
-def test_parse_reply_takes_the_first_object_after_stripping_think() -> None:
-    text = '<think>{"steps": ["no"]}</think> ok: {"steps": ["a {b}", "c"]} and {"x": 1}'
-    answer, failure = parse_reply(text, PlanAnswer)
-    assert failure is None and answer.steps == ["a {b}", "c"]
-    _, failure = parse_reply('{"subtasks": []}', SegmentAnswer)
-    assert failure.kind is FailureKind.SCHEMA_INVALID
+def test_a_request_without_context_is_a_clear_error(root: Path) -> None:
+    request = VlmRequest("plan", (Message("user", (TextPart("Plan."),)),), PlanAnswer)
+    with pytest.raises(SteerlangError, match="request context"):
+        asyncio.run(SimBackend(root).complete(request))

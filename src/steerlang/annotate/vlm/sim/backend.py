@@ -1,20 +1,26 @@
 """The in-process simulated backend (`--vlm.backend=sim`): no HTTP, same answers.
 
 Replies are prompt-only JSON (no server-side schema), so every form knob
-applies, and they go through reply parsing and schema validation like a real
-model's; a reply that fails either gets one repair retry (a fresh draw).
+applies, and they go through the answer loop every generating backend shares
+(`answering.answer_with_repair`: parse, validate, one repair retry). The
+simulator reads the purpose and facts from the context part of the last user
+message, exactly as the HTTP server does.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
+from steerlang.annotate.vlm.answering import (
+    TransportError,
+    answer_with_repair,
+    with_schema_instruction,
+)
 from steerlang.annotate.vlm.sim.engine import SIM_MODEL_ID, SimEngine
 from steerlang.annotate.vlm.sim.knobs import SimKnobs
-from steerlang.annotate.vlm.sim.reply_parsing import parse_reply
-from steerlang.annotate.vlm.types import FailureKind, VlmFailure, VlmRequest, VlmResult
+from steerlang.annotate.vlm.types import Message, TextPart, VlmRequest, VlmResult, parse_context
+from steerlang.errors import SteerlangError
 
 
 class SimBackend:
@@ -32,28 +38,29 @@ class SimBackend:
         self.repair_retries = repair_retries
 
     async def complete(self, request: VlmRequest) -> VlmResult:
-        started = time.monotonic()
-        attempts = 0
-        while True:
-            attempts += 1
-            reply = self.engine.reply(request.purpose, dict(request.context), structured=False)
-            await asyncio.sleep(reply.latency_s)
-            if reply.status != 200:
-                failure = VlmFailure(FailureKind.TRANSPORT, f"simulated HTTP {reply.status}")
-                answer = None
-                break
-            answer, failure = parse_reply(reply.text, request.answer_model)
-            retry = failure is not None and failure.kind is not FailureKind.EMPTY
-            if not retry or attempts > self.repair_retries:
-                break
-        return VlmResult(
-            request.purpose,
-            answer,
-            failure=failure,
-            raw_text=reply.text,
-            attempts=attempts,
-            latency_s=time.monotonic() - started,
-        )
+        sent = with_schema_instruction(request.with_context_part(), request.answer_model)
+        return await answer_with_repair(request, sent, self._generate, self.repair_retries)
+
+    async def _generate(self, messages: tuple[Message, ...]) -> str:
+        context = last_user_context(messages)
+        purpose = context.pop("purpose")
+        reply = self.engine.reply(purpose, context, structured=False)
+        await asyncio.sleep(reply.latency_s)
+        if reply.status != 200:
+            raise TransportError(f"simulated HTTP {reply.status}")
+        return reply.text
 
     async def aclose(self) -> None:
         """Nothing to release: the engine holds only parsed ground truth."""
+
+
+def last_user_context(messages: tuple[Message, ...]) -> dict:
+    """The context part of the last user message (what the server reads too)."""
+    last = next((m for m in reversed(messages) if m.role == "user"), None)
+    for part in reversed(last.parts if last else ()):
+        if isinstance(part, TextPart) and (context := parse_context(part.text)) is not None:
+            return context
+    raise SteerlangError(
+        "the simulated backend answers from the request context: give the VlmRequest a "
+        "`context` with the facts its purpose needs (see steerlang.annotate.answers)"
+    )
