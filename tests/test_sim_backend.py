@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from steerlang.annotate.answers import PlanAnswer
+from steerlang.annotate.answers import PlanAnswer, answer_model
 from steerlang.annotate.vlm.sim.backend import SimBackend
 from steerlang.annotate.vlm.sim.knobs import SimKnobs
 from steerlang.annotate.vlm.sim.truth_only import write_truth_only
@@ -94,3 +94,44 @@ def test_a_request_without_context_is_a_clear_error(root: Path) -> None:
     request = VlmRequest("plan", (Message("user", (TextPart("Plan."),)),), PlanAnswer)
     with pytest.raises(SteerlangError, match="request context"):
         asyncio.run(SimBackend(root).complete(request))
+
+
+def contexts(root: Path) -> dict[str, dict]:
+    """A context for every purpose, at times inside episode 0."""
+    truth = load_truth(root, 0)
+    mid = (truth.subtasks[1].start + truth.subtasks[1].end) / 2
+    frame = truth.frame_at(mid)
+    return {
+        "task": {"window": [0.0, mid]},
+        "task_paraphrases": {"task": truth.task, "n": 3},
+        "describe": {"window": [0.0, mid], "tile_times": [0.0, mid]},
+        "segment": {"window": [0.0, mid], "tile_times": [0.0, mid], "episode_duration": 3.0},
+        "relabel": {"span": [truth.subtasks[1].start, truth.subtasks[1].end]},
+        "plan": {"task": truth.task},
+        "plan_refresh": {"time": mid, "plan": [], "interjection": "Slower.", "subtasks_done": []},
+        "memory": {"time": mid, "completed": [], "previous_memory": None},
+        "speech_initial": {"task": truth.task},
+        "interjection": {"time": mid, "subtask": truth.subtasks[1].label, "kind": "preference"},
+        "vqa": {
+            "time": mid,
+            "frame_index": frame,
+            "camera": "observation.images.top",
+            "question_type": "count",
+        },
+    }
+
+
+def test_every_purpose_survives_wrapping_through_the_shared_parsing_path(root: Path) -> None:
+    backend = SimBackend(root, SimKnobs(think_prob=1.0, fence_prob=1.0, prose_prob=1.0))
+    for purpose, context in contexts(root).items():
+        context = {"episode_index": 0, **context}
+        request = VlmRequest(
+            purpose,
+            (Message("user", (TextPart("Answer."),)),),
+            answer_model(purpose, context),
+            context=context,
+        )
+        result = asyncio.run(backend.complete(request))
+        assert result.ok, (purpose, result.failure)
+        assert result.raw_text.startswith("<think>") and "```json" in result.raw_text
+        assert result.answer == backend.engine.answer(purpose, context), purpose
