@@ -44,7 +44,7 @@ def _span(record: dict[str, Any], start: int, end: int, fps: int) -> dict[str, A
         "start_frame": start,
         "end_frame": end,
         "start": float(np.float32(start / fps)),
-        "end": end / fps,
+        "end": float(np.float32(end / fps)),
     }
 
 
