@@ -7,6 +7,7 @@ the parse error, and the failure taxonomy are the same everywhere.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -35,6 +36,7 @@ class TransportError(Exception):
 Generate = Callable[[tuple[Message, ...]], Awaitable[str | None]]
 
 
+@functools.lru_cache(maxsize=256)
 def schema_instruction(answer_model: type[BaseModel]) -> str:
     schema = json.dumps(answer_model.model_json_schema(), separators=(",", ":"))
     return (
