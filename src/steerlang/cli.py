@@ -13,6 +13,8 @@ import sys
 from steerlang.errors import SteerlangError
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("steerlang.annotate.demo", "synthesise, annotate (simulated VLM), validate, render"),
+    "annotate": ("steerlang.annotate.command", "annotate a dataset with language from a VLM"),
     "synth": ("steerlang.dataset.synth_command", "build a synthetic LeRobot v3.0 dataset"),
     "info": ("steerlang.dataset.info_command", "summarise a LeRobot v3.0 dataset"),
     "render": ("steerlang.render.command", "render training messages from an annotated dataset"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -90,7 +91,7 @@ def _merge_repeats(starts: list[tuple[str, float]]) -> list[tuple[str, float]]:
 
 def _durations(starts: list[tuple[str, float]], duration: float) -> list[float]:
     bounds = [s for _, s in starts] + [duration]
-    return [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [b - a for a, b in pairwise(bounds)]
 
 
 def _shortest(starts: list[tuple[str, float]], duration: float) -> int:

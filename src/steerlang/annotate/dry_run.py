@@ -1,0 +1,113 @@
+"""`--dry_run`: what a run would ask, without asking: calls, images and vision tokens per module.
+
+Counts come from the same samplers the modules use (contact-sheet windows, VQA
+ticks, interjection frames), so they match a real run; memory calls depend on
+how many subtasks the model finds and are given as an upper bound. Vision
+tokens assume 28×28-pixel patches (Qwen2.5-VL / Qwen3-VL after merging).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.frames.sheets import label_height
+from steerlang.annotate.frames.timeline import sample_frames, split_windows
+from steerlang.annotate.modules.interjections import FRAMES_AROUND
+from steerlang.dataset import EpisodeRecord, LeRobotDataset
+
+PATCH = 28
+
+
+@dataclass
+class ModuleEstimate:
+    calls: int = 0
+    images: int = 0
+    vision_tokens: int = 0
+    note: str = ""
+
+    def add_images(self, count: int, width: int, height: int) -> None:
+        self.images += count
+        self.vision_tokens += count * math.ceil(width / PATCH) * math.ceil(height / PATCH)
+
+
+def estimate(
+    dataset: LeRobotDataset, config: AnnotateConfig, episodes: list[EpisodeRecord]
+) -> dict[str, ModuleEstimate]:
+    totals: dict[str, ModuleEstimate] = defaultdict(ModuleEstimate)
+    camera = config.vlm.camera_key or (dataset.camera_keys[0] if dataset.cameras else None)
+    for episode in episodes:
+        stamps = dataset.frame_timestamps(episode)
+        duration = episode.length / dataset.fps
+        if config.plan.enabled:
+            _plan(totals["plan"], dataset, config, camera, stamps)
+        if config.interjections.enabled:
+            _interjections(totals["interjections"], dataset, config, camera, stamps)
+        if config.vqa.enabled and dataset.cameras:
+            _vqa(totals["vqa"], dataset, config, duration, len(stamps))
+    if config.plan.enabled and config.plan.emit_memory:
+        totals["plan"].note = f"+ at most {config.plan.plan_max_steps - 1} memory calls per episode"
+    return dict(totals)
+
+
+def _plan(total: ModuleEstimate, dataset, config: AnnotateConfig, camera, stamps) -> None:
+    plan = config.plan
+    total.calls += (plan.n_task_rephrasings > 0) + plan.emit_plan
+    if camera is None:
+        return
+    samples = len(sample_frames(stamps, plan.frames_per_second))
+    windows = split_windows(samples, plan.max_frames_per_prompt, plan.window_overlap_frames)
+    per_window = 1 + plan.subtask_describe_first
+    total.calls += per_window * len(windows)
+    cam = dataset.cameras[camera]
+    tile_h = round(cam.height * plan.contact_sheet_tile_width / cam.width)
+    cell = plan.contact_sheet_tile_width * (tile_h + label_height(plan.contact_sheet_tile_width))
+    for window in windows:
+        pixels = len(window) * cell
+        side = math.sqrt(pixels)
+        total.add_images(per_window, math.ceil(side), math.ceil(side))
+
+
+def _interjections(total: ModuleEstimate, dataset, config: AnnotateConfig, camera, stamps) -> None:
+    inter = config.interjections
+    eligible = int(((stamps >= inter.interjection_min_t) & (stamps <= stamps[-1] - 0.5)).sum())
+    count = min(inter.max_interjections_per_episode, eligible)
+    total.calls += inter.initial_speech + 2 * count
+    if camera is not None:
+        cam = dataset.cameras[camera]
+        width, height = _sent_size(cam.width, cam.height, config.vqa.max_side)
+        total.add_images(FRAMES_AROUND * count, width, height)
+
+
+def _vqa(
+    total: ModuleEstimate, dataset, config: AnnotateConfig, duration: float, length: int
+) -> None:
+    vqa = config.vqa
+    ticks = math.ceil(duration * vqa.vqa_emission_hz)
+    frames = min(ticks * vqa.K, length)
+    for key in vqa.cameras or dataset.camera_keys:
+        cam = dataset.cameras[key]
+        total.calls += frames
+        total.add_images(frames, *_sent_size(cam.width, cam.height, vqa.max_side))
+
+
+def _sent_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    if not max_side or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    return round(width * scale), round(height * scale)
+
+
+def format_estimate(totals: dict[str, ModuleEstimate], episodes: int) -> str:
+    lines = [f"dry run over {episodes} episode(s): nothing is asked or written", ""]
+    lines.append(f"{'module':<14}{'calls':>8}{'images':>8}{'vision tokens':>15}")
+    for module, est in totals.items():
+        lines.append(
+            f"{module:<14}{est.calls:>8}{est.images:>8}{est.vision_tokens:>15}  {est.note}"
+        )
+    calls = sum(e.calls for e in totals.values())
+    tokens = sum(e.vision_tokens for e in totals.values())
+    lines.append(f"{'total':<14}{calls:>8}{sum(e.images for e in totals.values()):>8}{tokens:>15}")
+    return "\n".join(lines)

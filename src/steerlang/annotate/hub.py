@@ -1,0 +1,49 @@
+"""Hugging Face Hub: download a dataset into a real folder, push an annotated one back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from steerlang.annotate.staging import STAGING_DIR
+from steerlang.errors import SteerlangError
+
+# Never uploaded: work files of a run, not part of the dataset.
+PUSH_IGNORE = [f"{STAGING_DIR}/**", ".steerlang_commit.json", ".*.tmp*", ".cache/**"]
+
+
+def download_dataset(repo_id: str, root: str | Path | None) -> Path:
+    """Download `repo_id` into `root` (default: ./<name>) as real files, never cache symlinks,
+    so the writer rewrites our copy and not the shared Hugging Face cache."""
+    from huggingface_hub import snapshot_download
+
+    target = Path(root) if root is not None else Path(repo_id.split("/")[-1])
+    try:
+        snapshot_download(repo_id=repo_id, repo_type="dataset", local_dir=target)
+    except Exception as exc:  # network, auth, missing repo: all need the user
+        raise SteerlangError(
+            f"could not download dataset {repo_id!r} into {target}: {exc}; check the repo id, "
+            "your network and `huggingface-cli login`, or pass --root to a local copy"
+        ) from None
+    return target
+
+
+def push_dataset(root: Path, repo_id: str) -> str:
+    """Upload the annotated dataset (staging excluded); returns the repo URL."""
+    from huggingface_hub import HfApi
+
+    api = HfApi()
+    try:
+        api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
+        api.upload_folder(
+            folder_path=str(root),
+            repo_id=repo_id,
+            repo_type="dataset",
+            ignore_patterns=PUSH_IGNORE,
+            commit_message="Add steerlang language annotations",
+        )
+    except Exception as exc:
+        raise SteerlangError(
+            f"could not push {root} to {repo_id!r}: {exc}; check `huggingface-cli login` "
+            "and that you may write to that repo"
+        ) from None
+    return f"https://huggingface.co/datasets/{repo_id}"

@@ -1,0 +1,1 @@
+"""Annotation modules: each turns one episode into staging rows."""

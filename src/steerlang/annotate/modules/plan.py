@@ -1,0 +1,264 @@
+"""The plan module: task, task paraphrases, subtasks, plan at t0, memory at boundaries."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+from PIL import Image
+
+from steerlang.annotate.answers import (
+    DescribeAnswer,
+    MemoryAnswer,
+    PlanAnswer,
+    RelabelAnswer,
+    SegmentAnswer,
+    TaskAnswer,
+    TaskParaphrasesAnswer,
+)
+from steerlang.annotate.episode_job import EpisodeJob, persistent_row, task_is_usable
+from steerlang.annotate.frames import (
+    ContactSheet,
+    ContactSheetConfig,
+    ContactSheetWindow,
+    contact_sheets,
+)
+from steerlang.annotate.frames.sheets import tile_sheet, time_decimals
+from steerlang.annotate.segmentation import Segment, Span, clean_segmentation
+from steerlang.errors import SteerlangError
+
+RELABEL_TILES = 8
+PROMPTS = ("segment", "describe", "relabel", "task", "task_paraphrases", "plan", "memory")
+
+
+class ModuleFailed(SteerlangError):
+    """A module could not produce its essential output for an episode."""
+
+
+def plan_text(steps: list[str]) -> str:
+    return "\n".join(f"{number}. {step}" for number, step in enumerate(steps, 1))
+
+
+def sheet_config(job: EpisodeJob, frames_per_second: float | None = None) -> ContactSheetConfig:
+    plan = job.config.plan
+    return ContactSheetConfig(
+        frames_per_second=frames_per_second or plan.frames_per_second,
+        columns=plan.contact_sheet_columns,
+        rows=max(1, -(-plan.max_frames_per_prompt // plan.contact_sheet_columns)),
+        tile_width=plan.contact_sheet_tile_width,
+        jpeg_quality=plan.contact_sheet_jpeg_quality,
+        max_frames_per_prompt=plan.max_frames_per_prompt,
+        overlap_frames=plan.window_overlap_frames,
+    )
+
+
+async def sheet_images(job: EpisodeJob, window: ContactSheetWindow) -> list:
+    camera = job.prompt_camera
+    cam = job.dataset.cameras[camera]
+    encoded = await job.cpu(lambda: [sheet.encode() for sheet in window.sheets])
+    return [(image, camera, cam.width, cam.height) for image in encoded]
+
+
+async def run_plan(job: EpisodeJob) -> list[dict]:
+    """The plan module's staging rows for one episode."""
+    config = job.config.plan
+    windows: list[ContactSheetWindow] = []
+    if job.prompt_camera is not None:
+        windows = await job.cpu(
+            contact_sheets, job.frames, job.episode, job.prompt_camera, sheet_config(job)
+        )
+    task, derived = await _effective_task(job)
+    segments = await _segments(job, task, windows) if windows else []
+    if windows and not segments:
+        raise ModuleFailed(f"episode {job.index}: no usable subtask segmentation came back")
+    rows: list[dict] = []
+    rows += await _task_rows(job, task, derived)
+    rows += [persistent_row("subtask", s.label, s.timestamp) for s in segments]
+    if config.emit_plan:
+        answer = await job.ask(
+            "plan",
+            PlanAnswer,
+            {
+                "task": task,
+                "max_steps": config.plan_max_steps,
+                "subtask_block": _subtask_block(segments),
+            },
+            {"task": task},
+        )
+        if answer is not None:
+            steps = answer.steps[: config.plan_max_steps]
+            rows.append(persistent_row("plan", plan_text(steps), job.t0))
+    if config.emit_memory:
+        rows += await _memory_rows(job, task, segments)
+    return rows
+
+
+async def _effective_task(job: EpisodeJob) -> tuple[str, bool]:
+    stored = job.episode.task
+    if task_is_usable(stored) or not job.config.plan.derive_task_from_video:
+        return stored, False
+    if job.prompt_camera is None:
+        return stored, False
+    overview = max(job.config.plan.max_frames_per_prompt - 1, 1) / max(job.duration, 1e-6)
+    rate = min(job.config.plan.frames_per_second, overview)
+    windows = await job.cpu(
+        contact_sheets, job.frames, job.episode, job.prompt_camera, sheet_config(job, rate)
+    )
+    answer = await job.ask(
+        "task",
+        TaskAnswer,
+        {"window_start": 0.0, "window_end": job.duration, "stored_task": stored},
+        {"window": [0.0, job.duration]},
+        await sheet_images(job, windows[0]),
+    )
+    return (answer.task.strip(), True) if answer is not None else (stored, False)
+
+
+async def _task_rows(job: EpisodeJob, task: str, derived: bool) -> list[dict]:
+    wanted = job.config.plan.n_task_rephrasings
+    if wanted <= 0 and not derived:
+        return []
+    texts = [task]
+    if wanted > 0:
+        answer = await job.ask(
+            "task_paraphrases",
+            TaskParaphrasesAnswer,
+            {"task": task, "n": wanted},
+            {"task": task, "n": wanted},
+        )
+        for text in answer.paraphrases if answer is not None else ():
+            if text.strip() and text.strip() not in texts and len(texts) <= wanted:
+                texts.append(text.strip())
+    return [persistent_row("task_aug", text, job.t0, role="user") for text in texts]
+
+
+async def _segments(job: EpisodeJob, task: str, windows: list[ContactSheetWindow]) -> list[Segment]:
+    config = job.config.plan
+    bounds = [
+        (window.start, windows[i + 1].start if i + 1 < len(windows) else job.duration)
+        for i, window in enumerate(windows)
+    ]
+    # windows overlap by a few frames: each asks up to its last tile, the last to the end
+    bounds = [
+        (start, max(end, window.end) if i + 1 < len(windows) else job.duration)
+        for i, ((start, end), window) in enumerate(zip(bounds, windows, strict=True))
+    ]
+    answers = await asyncio.gather(
+        *(_segment_window(job, task, w, b) for w, b in zip(windows, bounds, strict=True))
+    )
+    spans = [span for spans in answers for span in spans]
+    segments = clean_segmentation(
+        spans, job.timestamps, job.duration, config.min_subtask_seconds, config.plan_max_steps
+    )
+    if config.subtask_seeded_relabel and segments:
+        segments = await _relabelled(job, task, segments)
+    return segments
+
+
+async def _segment_window(
+    job: EpisodeJob, task: str, window: ContactSheetWindow, bounds: tuple[float, float]
+) -> list[Span]:
+    start, end = bounds
+    images = await sheet_images(job, window)
+    context = {
+        "window": [start, end],
+        "tile_times": window.timestamps,
+        "episode_duration": job.duration,
+    }
+    description_block = ""
+    if job.config.plan.subtask_describe_first:
+        described = await job.ask(
+            "describe",
+            DescribeAnswer,
+            {"window_start": start, "window_end": end, "task": task},
+            {"window": [start, end], "tile_times": window.timestamps},
+            images,
+        )
+        if described is not None:
+            lines = "\n".join(f"- {o.time:.2f} s: {o.description}" for o in described.observations)
+            description_block = f"\nWhat each tile shows:\n{lines}\n"
+    answer = await job.ask(
+        "segment",
+        SegmentAnswer,
+        {
+            "window_start": start,
+            "window_end": end,
+            "duration": job.duration,
+            "task": task,
+            "description_block": description_block,
+        },
+        context,
+        images,
+    )
+    if answer is None:
+        return []
+    return [Span(s.label, s.start, s.end) for s in answer.subtasks]
+
+
+async def _relabelled(job: EpisodeJob, task: str, segments: list[Segment]) -> list[Segment]:
+    ends = [s.timestamp for s in segments[1:]] + [job.duration]
+
+    async def relabel(segment: Segment, end: float) -> Segment:
+        sheet = await job.cpu(_span_sheet, job, segment.timestamp, end)
+        cam = job.dataset.cameras[job.prompt_camera]
+        answer = await job.ask(
+            "relabel",
+            RelabelAnswer,
+            {
+                "span_start": segment.timestamp,
+                "span_end": end,
+                "task": task,
+                "label": segment.label,
+            },
+            {"span": [segment.timestamp, end]},
+            [(sheet.encode(), job.prompt_camera, cam.width, cam.height)],
+        )
+        if answer is None:
+            return segment
+        return Segment(answer.label.strip(), segment.start_frame, segment.timestamp)
+
+    return list(await asyncio.gather(*(relabel(s, e) for s, e in zip(segments, ends, strict=True))))
+
+
+def _span_sheet(job: EpisodeJob, start: float, end: float) -> ContactSheet:
+    """One sheet of at most `RELABEL_TILES` frames spread over a single span."""
+    config = sheet_config(job)
+    last = max(start, end - 1.0 / job.dataset.fps)
+    times = np.linspace(start, last, RELABEL_TILES)
+    frames = job.frames.frames(job.episode, job.prompt_camera, times, width=config.tile_width)
+    unique = list({frame.index: frame for frame in frames}.values())
+    tiles = [(f.index, f.timestamp, Image.fromarray(f.image)) for f in unique]
+    size = (unique[0].source_width, unique[0].source_height)
+    return tile_sheet(
+        job.index, job.prompt_camera, tiles, size, config, time_decimals(job.dataset.fps)
+    )
+
+
+async def _memory_rows(job: EpisodeJob, task: str, segments: list[Segment]) -> list[dict]:
+    rows = []
+    memory: str | None = None
+    for position in range(1, len(segments)):
+        boundary = segments[position]
+        completed = [s.label for s in segments[:position]]
+        answer = await job.ask(
+            "memory",
+            MemoryAnswer,
+            {
+                "task": task,
+                "time": boundary.timestamp,
+                "completed": "; ".join(completed),
+                "previous_memory": memory or "(nothing yet)",
+            },
+            {"time": boundary.timestamp, "completed": completed, "previous_memory": memory},
+        )
+        if answer is not None:
+            memory = answer.memory.strip()
+            rows.append(persistent_row("memory", memory, boundary.timestamp))
+    return rows
+
+
+def _subtask_block(segments: list[Segment]) -> str:
+    if not segments:
+        return ""
+    labels = "\n".join(f"- {s.label} (from {s.timestamp:.2f} s)" for s in segments)
+    return f"\nThe demonstration was segmented into these subtasks:\n{labels}\n"

@@ -1,0 +1,127 @@
+"""`steerlang annotate` end to end: dataset → modules → validation → writer → run record."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.frames import FrameSource
+from steerlang.annotate.hub import download_dataset
+from steerlang.annotate.progress import RunProgress
+from steerlang.annotate.run_record import append_run_record, build_run_record
+from steerlang.annotate.scheduler import EpisodeOutcome, Scheduler
+from steerlang.annotate.staging import STAGING_DIR, StagingStore
+from steerlang.annotate.validate import validate_staging
+from steerlang.annotate.vlm.client import VlmClient
+from steerlang.annotate.vlm.factory import build_client
+from steerlang.annotate.write.write_language import (
+    WriteSummary,
+    finish_pending_write,
+    write_language,
+)
+from steerlang.dataset import EpisodeRecord, LeRobotDataset, open_dataset
+from steerlang.errors import SteerlangError
+
+
+@dataclass
+class RunResult:
+    root: Path
+    outcomes: list[EpisodeOutcome]
+    written: WriteSummary | None = None
+    left_out: list[str] = field(default_factory=list)
+    record: dict | None = None
+
+    @property
+    def failed(self) -> list[EpisodeOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+def resolve_root(config: AnnotateConfig) -> Path:
+    if config.repo_id is None:
+        return Path(config.root)
+    return download_dataset(config.repo_id, config.root)
+
+
+def chosen_episodes(dataset: LeRobotDataset, only: list[int] | None) -> list[EpisodeRecord]:
+    if only is None:
+        return list(dataset.episodes)
+    known = {episode.index for episode in dataset.episodes}
+    unknown = sorted(set(only) - known)
+    if unknown:
+        raise SteerlangError(
+            f"--only_episodes names episodes the dataset does not have: {unknown} "
+            f"(it has {min(known)}..{max(known)})"
+        )
+    return [dataset.episode(index) for index in sorted(set(only))]
+
+
+async def annotate_dataset(config: AnnotateConfig, log: TextIO) -> RunResult:
+    """Annotate, validate and write; raises SteerlangError on what the user must fix."""
+    config.check()
+    started = time.time()
+    root = resolve_root(config)
+    if finish_pending_write(root):
+        print(f"finished an interrupted write in {root}", file=log)
+    dataset = open_dataset(root, check_videos=False)
+    episodes = chosen_episodes(dataset, config.only_episodes)
+    store = StagingStore(root)
+    client = build_client(config.vlm, root / STAGING_DIR, root, log)
+    frames = FrameSource(dataset)
+    progress = RunProgress(len(episodes), client, log, config.executor.progress_interval_s)
+    try:
+        outcomes = await _run_episodes(dataset, config, client, frames, store, episodes, progress)
+        call_stats = client.stats()
+    finally:
+        await client.aclose()
+        frames.close()
+    result = RunResult(root, outcomes)
+    succeeded = [o.index for o in outcomes if o.ok]
+    collected = store.collect(succeeded)
+    result.left_out = [
+        f"episode {ep} {module}: {status.reason}" for ep, module, status in collected.left_out
+    ]
+    if not config.skip_validation:
+        errors = [p for p in validate_staging(dataset, store, succeeded) if p.severity == "error"]
+        if errors:
+            shown = "\n".join(f"  {p}" for p in errors[:10])
+            raise SteerlangError(
+                f"validation found {len(errors)} error(s) in staging; nothing was written:\n"
+                f"{shown}\nfix or clear the staging, or pass --skip_validation"
+            )
+    full_run = config.only_episodes is None and len(succeeded) == len(dataset.episodes)
+    if succeeded:
+        result.written = await asyncio.to_thread(
+            write_language,
+            dataset,
+            collected.rows_by_episode,
+            None if full_run else succeeded,
+        )
+    result.record = build_run_record(
+        config, client.model_id, outcomes, call_stats, collected.rows_by_episode, started
+    )
+    append_run_record(root, result.record)
+    return result
+
+
+async def _run_episodes(
+    dataset: LeRobotDataset,
+    config: AnnotateConfig,
+    client: VlmClient,
+    frames: FrameSource,
+    store: StagingStore,
+    episodes: list[EpisodeRecord],
+    progress: RunProgress,
+) -> list[EpisodeOutcome]:
+    scheduler = Scheduler(dataset, config, client, frames, store, progress.episode_done)
+    watcher = asyncio.create_task(progress.watch())
+    try:
+        return await scheduler.run(episodes)
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher

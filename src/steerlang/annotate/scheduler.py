@@ -1,0 +1,177 @@
+"""Run the modules of every episode on one event loop, as small per-episode DAGs.
+
+    plan ─► interjections (with plan refreshes)      vqa runs alongside
+
+There are no phase barriers: episode 7's VQA may run while episode 3 still
+plans, so the model servers stay busy. One global limit (in the client) bounds
+requests in flight; a bounded number of episodes is active at once so frames
+and contact sheets of far-away episodes are not held. A module whose staged
+output is current is skipped; a failing episode is recorded and the others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from steerlang.annotate.config import AnnotateConfig, module_settings
+from steerlang.annotate.episode_job import CallFailure, EpisodeJob
+from steerlang.annotate.frames import FrameSource
+from steerlang.annotate.modules import interjections, plan, vqa
+from steerlang.annotate.prompts import prompt_hashes
+from steerlang.annotate.staging import StagingStore, fingerprint
+from steerlang.annotate.validate import validate_episode
+from steerlang.annotate.vlm.client import VlmClient
+from steerlang.dataset import EpisodeRecord, LeRobotDataset
+
+MODULE_PROMPTS = {
+    "plan": plan.PROMPTS,
+    "interjections": interjections.PROMPTS,
+    "vqa": vqa.PROMPTS,
+}
+
+
+@dataclass
+class EpisodeOutcome:
+    """What happened to one episode in this run."""
+
+    index: int
+    computed: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)  # current staging, not recomputed
+    reused_disabled: list[str] = field(default_factory=list)  # disabled module's staging kept
+    failed: str | None = None
+    call_failures: list[CallFailure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+def module_inputs(
+    config: AnnotateConfig, module: str, episode: EpisodeRecord, model_id: str
+) -> str:
+    """Fingerprint of everything a module's output for an episode is computed from."""
+    return fingerprint(
+        {
+            "episode": episode.index,
+            "length": episode.length,
+            "task": episode.task,
+            "module": module,
+            "settings": module_settings(config, module),
+            "plan_settings": module_settings(config, "plan") if module == "interjections" else None,
+            "prompts": prompt_hashes(MODULE_PROMPTS[module]),
+            "model_id": model_id,
+            "camera": config.vlm.camera_key,
+            "sampling": {
+                "temperature": config.vlm.temperature,
+                "max_new_tokens": config.vlm.max_new_tokens,
+            },
+            "seed": config.seed,
+        }
+    )
+
+
+class Scheduler:
+    """Drives all episodes; `outcomes` fills in as episodes finish."""
+
+    def __init__(
+        self,
+        dataset: LeRobotDataset,
+        config: AnnotateConfig,
+        client: VlmClient,
+        frames: FrameSource,
+        store: StagingStore,
+        on_episode_done: Callable[[EpisodeOutcome], None] | None = None,
+    ) -> None:
+        self.dataset = dataset
+        self.config = config
+        self.client = client
+        self.frames = frames
+        self.store = store
+        self.on_episode_done = on_episode_done
+        self.outcomes: dict[int, EpisodeOutcome] = {}
+        self._active = asyncio.Semaphore(max(4, 2 * config.vlm.client_concurrency))
+
+    async def run(self, episodes: list[EpisodeRecord]) -> list[EpisodeOutcome]:
+        await asyncio.gather(*(self._guarded(episode) for episode in episodes))
+        return [self.outcomes[episode.index] for episode in episodes]
+
+    async def _guarded(self, episode: EpisodeRecord) -> None:
+        outcome = EpisodeOutcome(episode.index)
+        async with self._active:
+            job = EpisodeJob(self.dataset, episode, self.frames, self.client, self.config)
+            try:
+                await self._episode(job, outcome)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # one episode's failure must not stop the others
+                outcome.failed = f"{type(exc).__name__}: {exc}"
+            finally:
+                outcome.call_failures = job.failures
+                await asyncio.to_thread(self.frames.drop_episode, episode)
+        self.outcomes[episode.index] = outcome
+        if self.on_episode_done is not None:
+            self.on_episode_done(outcome)
+
+    async def _episode(self, job: EpisodeJob, outcome: EpisodeOutcome) -> None:
+        if not self.frames.text_only:
+            await asyncio.to_thread(self.frames.check_episode, job.episode)
+        plan_rows, vqa_rows = await asyncio.gather(
+            self._module(job, outcome, "plan", lambda: plan.run_plan(job)),
+            self._module(job, outcome, "vqa", lambda: vqa.run_vqa(job)),
+        )
+        inter_rows = await self._module(
+            job,
+            outcome,
+            "interjections",
+            lambda: interjections.run_interjections(job, plan_rows or []),
+        )
+        if not self.config.skip_validation:
+            staged = {
+                name: rows
+                for name, rows in (
+                    ("plan", plan_rows),
+                    ("interjections", inter_rows),
+                    ("vqa", vqa_rows),
+                )
+                if rows is not None
+            }
+            problems = [
+                p
+                for p in await asyncio.to_thread(
+                    validate_episode, self.dataset, job.episode, staged, job.timestamps
+                )
+                if p.severity == "error"
+            ]
+            if problems:
+                raise ValueError(
+                    f"{len(problems)} invalid row(s), first: {problems[0].source} line "
+                    f"{problems[0].line}: {problems[0].message}"
+                )
+
+    async def _module(
+        self,
+        job: EpisodeJob,
+        outcome: EpisodeOutcome,
+        module: str,
+        compute: Callable[[], Awaitable[list[dict[str, Any]]]],
+    ) -> list[dict[str, Any]] | None:
+        """The module's rows: computed, reused from current staging, or None if absent."""
+        index = job.index
+        enabled = getattr(self.config, module).enabled
+        if not enabled:
+            status = await asyncio.to_thread(self.store.status, index, module)
+            if not status.usable:
+                return None
+            outcome.reused_disabled.append(module)
+            return await asyncio.to_thread(self.store.read, index, module)
+        inputs = module_inputs(self.config, module, job.episode, self.client.model_id)
+        if await asyncio.to_thread(self.store.is_current, index, module, inputs):
+            outcome.reused.append(module)
+            return await asyncio.to_thread(self.store.read, index, module)
+        rows = await compute()
+        await asyncio.to_thread(self.store.write, index, module, rows, inputs)
+        outcome.computed.append(module)
+        return rows
