@@ -65,7 +65,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(_json_line(frame, rendered), ensure_ascii=False))
         else:
-            print(_human(frame, component.name, rendered))
+            print(format_sample(frame, component.name, rendered))
         printed += 1
     if not printed:
         raise SteerlangError(
@@ -105,7 +105,7 @@ def _json_line(frame: FrameLanguage, rendered: Rendered | None) -> dict[str, Any
     }
 
 
-def _human(frame: FrameLanguage, component: str, rendered: Rendered | None) -> str:
+def format_sample(frame: FrameLanguage, component: str, rendered: Rendered | None) -> str:
     head = (
         f"episode {frame.episode_index} frame {frame.frame_index} "
         f"(t={frame.timestamp:.3f}s, index {frame.index})"
