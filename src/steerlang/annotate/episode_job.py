@@ -41,6 +41,8 @@ class EpisodeJob:
     client: VlmClient
     config: AnnotateConfig
     failures: list[CallFailure] = field(default_factory=list)
+    images_sent: int = 0
+    image_bytes: int = 0
 
     @property
     def index(self) -> int:
@@ -93,6 +95,8 @@ class EpisodeJob:
         text = load_prompt(purpose).render(**prompt)
         parts: list[TextPart | ImagePart] = [TextPart(text)]
         for image, camera, source_width, source_height in images:
+            self.images_sent += 1
+            self.image_bytes += len(image.data)
             parts.append(
                 ImagePart(
                     image.data, image.width, image.height, camera, source_width, source_height

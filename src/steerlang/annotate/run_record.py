@@ -58,6 +58,10 @@ def build_run_record(
             "reused_disabled": Counter(m for o in outcomes for m in o.reused_disabled),
         },
         "calls": dict(call_stats),
+        "images": {
+            "sent": sum(o.images_sent for o in outcomes),
+            "bytes": sum(o.image_bytes for o in outcomes),
+        },
         "rows_per_style": dict(sorted(styles.items())),
         "versions": {"python": platform.python_version(), **_versions()},
     }

@@ -43,6 +43,8 @@ class EpisodeOutcome:
     reused_disabled: list[str] = field(default_factory=list)  # disabled module's staging kept
     failed: str | None = None
     call_failures: list[CallFailure] = field(default_factory=list)
+    images_sent: int = 0
+    image_bytes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -110,6 +112,7 @@ class Scheduler:
                 outcome.failed = f"{type(exc).__name__}: {exc}"
             finally:
                 outcome.call_failures = job.failures
+                outcome.images_sent, outcome.image_bytes = job.images_sent, job.image_bytes
                 await asyncio.to_thread(self.frames.drop_episode, episode)
         self.outcomes[episode.index] = outcome
         if self.on_episode_done is not None:

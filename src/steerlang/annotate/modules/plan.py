@@ -62,35 +62,45 @@ async def sheet_images(job: EpisodeJob, window: ContactSheetWindow) -> list:
 async def run_plan(job: EpisodeJob) -> list[dict]:
     """The plan module's staging rows for one episode."""
     config = job.config.plan
+    task, derived = await _effective_task(job)
+    # paraphrases need only the task: ask them while the episode is being segmented
+    task_rows = asyncio.create_task(_task_rows(job, task, derived))
     windows: list[ContactSheetWindow] = []
     if job.prompt_camera is not None:
         windows = await job.cpu(
             contact_sheets, job.frames, job.episode, job.prompt_camera, sheet_config(job)
         )
-    task, derived = await _effective_task(job)
     segments = await _segments(job, task, windows) if windows else []
     if windows and not segments:
+        task_rows.cancel()
         raise ModuleFailed(f"episode {job.index}: no usable subtask segmentation came back")
-    rows: list[dict] = []
-    rows += await _task_rows(job, task, derived)
-    rows += [persistent_row("subtask", s.label, s.timestamp) for s in segments]
-    if config.emit_plan:
-        answer = await job.ask(
-            "plan",
-            PlanAnswer,
-            {
-                "task": task,
-                "max_steps": config.plan_max_steps,
-                "subtask_block": _subtask_block(segments),
-            },
-            {"task": task},
-        )
-        if answer is not None:
-            steps = answer.steps[: config.plan_max_steps]
-            rows.append(persistent_row("plan", plan_text(steps), job.t0))
-    if config.emit_memory:
-        rows += await _memory_rows(job, task, segments)
-    return rows
+    plan_rows, memory_rows = await asyncio.gather(
+        _plan_rows(job, task, segments) if config.emit_plan else _nothing(),
+        _memory_rows(job, task, segments) if config.emit_memory else _nothing(),
+    )
+    return [
+        *await task_rows,
+        *(persistent_row("subtask", s.label, s.timestamp) for s in segments),
+        *plan_rows,
+        *memory_rows,
+    ]
+
+
+async def _nothing() -> list[dict]:
+    return []
+
+
+async def _plan_rows(job: EpisodeJob, task: str, segments: list[Segment]) -> list[dict]:
+    max_steps = job.config.plan.plan_max_steps
+    answer = await job.ask(
+        "plan",
+        PlanAnswer,
+        {"task": task, "max_steps": max_steps, "subtask_block": _subtask_block(segments)},
+        {"task": task},
+    )
+    if answer is None:
+        return []
+    return [persistent_row("plan", plan_text(answer.steps[:max_steps]), job.t0)]
 
 
 async def _effective_task(job: EpisodeJob) -> tuple[str, bool]:

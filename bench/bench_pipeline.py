@@ -1,0 +1,91 @@
+"""How close `steerlang annotate` gets to keeping the model servers saturated.
+
+Full size: 40 episodes × 20 s, 2 cameras (640×480 top, 320×240 wrist, AV1),
+the simulated VLM over HTTP with 300 ms latency per call, 16 calls in flight,
+default module settings. The ideal is every call's latency spent with all 16
+slots busy: `total calls × 0.3 / 16`. Prints `pipeline_seconds`,
+`pipeline_ideal_seconds`, `pipeline_ratio` (target ≤ 1.2) and, for the default
+config, `calls_per_episode`, `images_per_episode`, `image_kb_per_episode`.
+`--quick`: 6 episodes × 8 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.run import annotate_dataset
+from steerlang.annotate.vlm.config import VlmConfig
+from steerlang.annotate.vlm.sim.engine import SIM_MODEL_ID
+from steerlang.annotate.vlm.sim_server_process import SimServerProcess
+from steerlang.dataset.synth import SynthConfig, synthesize
+
+LATENCY_S = 0.3
+CONCURRENCY = 16
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a small run (well under 30 s)")
+    parser.add_argument("--dataset", type=Path, help="reuse a dataset built by an earlier run")
+    args = parser.parse_args()
+    episodes, seconds = (6, 8.0) if args.quick else (40, 20.0)
+    workdir = Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
+    try:
+        source = args.dataset or workdir / "source"
+        if args.dataset is None:
+            synthesize(SynthConfig(out=source, episodes=episodes, seconds=(seconds, seconds)))
+        root = workdir / "dataset"
+        shutil.copytree(source, root, ignore=shutil.ignore_patterns(".annotate_staging"))
+        figures = run(root)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    for name, value in figures.items():
+        print(f"{name}: {value}")
+
+
+def run(root: Path) -> dict[str, float]:
+    server = SimServerProcess(root, latency_ms=LATENCY_S * 1000)
+    api_base = server.start()
+    try:
+        config = AnnotateConfig(
+            root=root,
+            vlm=VlmConfig(
+                backend="openai",
+                model_id=SIM_MODEL_ID,
+                api_base=api_base,
+                auto_serve=False,
+                client_concurrency=CONCURRENCY,
+                cache=False,
+            ),
+        )
+        started = time.perf_counter()
+        result = asyncio.run(annotate_dataset(config, io.StringIO()))
+        elapsed = time.perf_counter() - started
+    finally:
+        server.stop()
+    record = result.record or {}
+    calls = sum(stats["calls"] for stats in record["calls"].values())
+    episodes = len(result.outcomes)
+    ideal = calls * LATENCY_S / CONCURRENCY
+    return {
+        "pipeline_episodes": episodes,
+        "pipeline_failed_episodes": len(result.failed),
+        "pipeline_calls": calls,
+        "pipeline_seconds": round(elapsed, 2),
+        "pipeline_ideal_seconds": round(ideal, 2),
+        "pipeline_ratio": round(elapsed / ideal, 3),
+        "calls_per_episode": round(calls / episodes, 1),
+        "images_per_episode": round(record["images"]["sent"] / episodes, 1),
+        "image_kb_per_episode": round(record["images"]["bytes"] / 1024 / episodes, 1),
+    }
+
+
+if __name__ == "__main__":
+    main()
