@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("steerlang.dataset.info_command", "summarise a LeRobot v3.0 dataset"),
     "render": ("steerlang.render.command", "render training messages from an annotated dataset"),
     "validate": ("steerlang.annotate.validate_command", "check language annotations of a dataset"),
+    "eval": ("steerlang.eval.command", "score annotations against reference labels"),
     "write": ("steerlang.annotate.write_command", "write staged annotations into the dataset"),
     "staging": ("steerlang.annotate.staging_command", "show or clear staged module outputs"),
     "sim-server": (
