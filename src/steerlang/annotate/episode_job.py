@@ -128,7 +128,8 @@ def task_is_usable(task: str) -> bool:
     return text not in PLACEHOLDER_TASKS and len(text) >= 8 and len(text.split()) >= 2
 
 
-def persistent_row(style: str, content: str, timestamp: float, role: str = "assistant") -> dict:
+def text_row(style: str, content: str, timestamp: float, role: str = "assistant") -> dict:
+    """A staging row with text content and no camera (any style but vqa/trace)."""
     return {
         "timestamp": timestamp,
         "style": style,

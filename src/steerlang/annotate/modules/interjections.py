@@ -8,7 +8,7 @@ from bisect import bisect_right
 import numpy as np
 
 from steerlang.annotate.answers import InterjectionAnswer, PlanAnswer, SpeechAnswer
-from steerlang.annotate.episode_job import EpisodeJob, persistent_row
+from steerlang.annotate.episode_job import EpisodeJob, text_row
 from steerlang.annotate.modules.plan import plan_text
 from steerlang.schema import speech_atom
 
@@ -20,17 +20,6 @@ KIND_HINTS = {
     "preference": "the user states a preference about the order or manner",
 }
 FRAMES_AROUND = 3  # frames shown around an interjection moment
-
-
-def event_row(style: str, role: str, content: str, timestamp: float) -> dict:
-    return {
-        "timestamp": timestamp,
-        "style": style,
-        "role": role,
-        "content": content,
-        "camera": None,
-        "tool_calls": None,
-    }
 
 
 def speech_row(text: str, timestamp: float) -> dict:
@@ -124,9 +113,9 @@ async def _interjection(
         return None
     new_plan = plan_text(refreshed.steps[: job.config.plan.plan_max_steps])
     rows = [
-        event_row("interjection", "user", answer.interjection.strip(), time),
+        text_row("interjection", answer.interjection.strip(), time, role="user"),
         speech_row(answer.reply.strip(), time),
-        persistent_row("plan", new_plan, time),
+        text_row("plan", new_plan, time),
     ]
     return rows, new_plan
 

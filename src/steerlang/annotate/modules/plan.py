@@ -16,7 +16,7 @@ from steerlang.annotate.answers import (
     TaskAnswer,
     TaskParaphrasesAnswer,
 )
-from steerlang.annotate.episode_job import EpisodeJob, persistent_row, task_is_usable
+from steerlang.annotate.episode_job import EpisodeJob, text_row, task_is_usable
 from steerlang.annotate.frames import (
     ContactSheet,
     ContactSheetConfig,
@@ -80,7 +80,7 @@ async def run_plan(job: EpisodeJob) -> list[dict]:
     )
     return [
         *await task_rows,
-        *(persistent_row("subtask", s.label, s.timestamp) for s in segments),
+        *(text_row("subtask", s.label, s.timestamp) for s in segments),
         *plan_rows,
         *memory_rows,
     ]
@@ -100,7 +100,7 @@ async def _plan_rows(job: EpisodeJob, task: str, segments: list[Segment]) -> lis
     )
     if answer is None:
         return []
-    return [persistent_row("plan", plan_text(answer.steps[:max_steps]), job.t0)]
+    return [text_row("plan", plan_text(answer.steps[:max_steps]), job.t0)]
 
 
 async def _effective_task(job: EpisodeJob) -> tuple[str, bool]:
@@ -139,7 +139,7 @@ async def _task_rows(job: EpisodeJob, task: str, derived: bool) -> list[dict]:
         for text in answer.paraphrases if answer is not None else ():
             if text.strip() and text.strip() not in texts and len(texts) <= wanted:
                 texts.append(text.strip())
-    return [persistent_row("task_aug", text, job.t0, role="user") for text in texts]
+    return [text_row("task_aug", text, job.t0, role="user") for text in texts]
 
 
 async def _segments(job: EpisodeJob, task: str, windows: list[ContactSheetWindow]) -> list[Segment]:
@@ -263,7 +263,7 @@ async def _memory_rows(job: EpisodeJob, task: str, segments: list[Segment]) -> l
         )
         if answer is not None:
             memory = answer.memory.strip()
-            rows.append(persistent_row("memory", memory, boundary.timestamp))
+            rows.append(text_row("memory", memory, boundary.timestamp))
     return rows
 
 
