@@ -121,10 +121,16 @@ class Scheduler:
     async def _episode(self, job: EpisodeJob, outcome: EpisodeOutcome) -> None:
         if not self.frames.text_only:
             await asyncio.to_thread(self.frames.check_episode, job.episode)
+        # both run to the end even if one fails, so the other's work is staged and no
+        # module outlives its episode (and the client) unowned
         plan_rows, vqa_rows = await asyncio.gather(
             self._module(job, outcome, "plan", lambda: plan.run_plan(job)),
             self._module(job, outcome, "vqa", lambda: vqa.run_vqa(job)),
+            return_exceptions=True,
         )
+        for result in (plan_rows, vqa_rows):
+            if isinstance(result, BaseException):
+                raise result
         inter_rows = await self._module(
             job,
             outcome,
