@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from pathlib import Path
 
 import draccus
+import yaml
+from draccus.utils import DraccusException
 
 from steerlang.annotate.config import AnnotateConfig
 from steerlang.annotate.dry_run import estimate, format_estimate
@@ -14,10 +17,21 @@ from steerlang.annotate.hub import push_dataset
 from steerlang.annotate.run import RunResult, annotate_dataset, chosen_episodes, resolve_root
 from steerlang.annotate.staging import STAGING_DIR
 from steerlang.dataset import open_dataset
+from steerlang.errors import SteerlangError
 
 
 def parse_config(argv: list[str]) -> AnnotateConfig:
-    return draccus.parse(config_class=AnnotateConfig, args=argv)
+    """The config from the flags; a bad flag is one SteerlangError line, not a usage dump."""
+    try:
+        return draccus.parse(
+            config_class=AnnotateConfig, args=argv, prog="steerlang annotate", exit_on_error=False
+        )
+    except (DraccusException, argparse.ArgumentError, yaml.YAMLError) as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, SteerlangError):
+            raise cause from None
+        message = " ".join(str(exc).split())
+        raise SteerlangError(f"{message} (see `steerlang annotate --help`)") from None
 
 
 def summary(result: RunResult) -> str:
