@@ -16,7 +16,7 @@ from steerlang.annotate.answers import (
     TaskAnswer,
     TaskParaphrasesAnswer,
 )
-from steerlang.annotate.episode_job import EpisodeJob, text_row, task_is_usable
+from steerlang.annotate.episode_job import EpisodeJob, task_is_usable, text_row
 from steerlang.annotate.frames import (
     ContactSheet,
     ContactSheetConfig,
