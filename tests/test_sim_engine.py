@@ -152,7 +152,12 @@ def vqa_context(truth: EpisodeTruth, camera: str, question_type: str, **extra) -
 
 @pytest.mark.parametrize(
     ("coordinates", "scale"),
-    [("pixels", (1.0, 1.0)), ("qwen2.5", (0.5, 0.25)), ("norm1000", (1000 / 640, 1000 / 480))],
+    [
+        # pixels of the 320x120 image sent, of Qwen2.5-VL's 308x112 resize of it, or 0-1000
+        ("pixels", (320 / 640, 120 / 480)),
+        ("qwen2.5", (308 / 640, 112 / 480)),
+        ("norm1000", (1000 / 640, 1000 / 480)),
+    ],
 )
 def test_vqa_boxes_are_the_ground_truth_in_the_asked_convention(
     root: Path, truth: EpisodeTruth, coordinates: str, scale: tuple[float, float]

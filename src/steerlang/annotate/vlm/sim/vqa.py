@@ -1,8 +1,9 @@
 """Exact grounded VQA answers at the asked frame and camera, in the asked convention.
 
 Boxes come from the ground truth in source pixels and are converted to what
-the simulated model would say: source pixels, pixels of the resized image it
-was sent (Qwen2.5-VL), or 0–1000 normalised units (Qwen2-VL, Qwen3-VL).
+the simulated model would say: pixels of the image it was sent, pixels of
+that image after Qwen2.5-VL's own smart resize, or 0–1000 normalised units
+(Qwen2-VL, Qwen3-VL).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from steerlang.annotate.answers import (
     VqaKeypointAnswer,
     VqaSpatialAnswer,
 )
+from steerlang.annotate.frames.geometry import smart_resize
 from steerlang.dataset.groundtruth import EpisodeTruth
 
 VqaAnswer = (
@@ -42,9 +44,10 @@ class Geometry:
 
     def point(self, x: float, y: float) -> list[float]:
         if self.convention == "pixels":
-            sx, sy = 1.0, 1.0
-        elif self.convention == "qwen2.5":
             sx, sy = self.sent[0] / self.source[0], self.sent[1] / self.source[1]
+        elif self.convention == "qwen2.5":
+            height, width = smart_resize(self.sent[1], self.sent[0])
+            sx, sy = width / self.source[0], height / self.source[1]
         else:
             sx, sy = 1000 / self.source[0], 1000 / self.source[1]
         return [round(x * sx, 2), round(y * sy, 2)]
