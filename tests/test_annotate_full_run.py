@@ -212,17 +212,16 @@ def test_run_record_says_simulated_and_counts_what_was_written(full_run):
     assert set(record["prompt_hashes"]) >= {"segment", "plan", "vqa", "interjection"}
 
 
-COORDINATE_CAMERAS = (CameraSpec("top", 336, 224),)
+COORDINATE_CAMERAS = (CameraSpec("top", 320, 240),)
 
 
 @pytest.mark.parametrize(
     ("sim_convention", "flag"),
-    # the sim's qwen2.5 answers in pixels of the image as sent: our `pixels` convention too
-    [("norm1000", "normalized_1000"), ("qwen2.5", "qwen25_resized"), ("qwen2.5", "pixels")],
+    [("norm1000", "normalized_1000"), ("qwen2.5", "qwen25_resized"), ("pixels", "pixels")],
 )
 def test_vqa_boxes_come_back_to_source_pixels_from_any_convention(synth_copy, sim_convention, flag):
-    """The frame is sent at half size (168×112, a size Qwen2.5-VL keeps as is): every model
-    convention must still be stored as source pixels of the 336×224 camera."""
+    """The frame is sent at half size (160×120, which Qwen2.5-VL resizes to 168×112): every
+    model convention must still be stored as source pixels of the 320×240 camera."""
     root = synth_copy(episodes=2, seconds=(2.0, 2.0), cameras=COORDINATE_CAMERAS)
     with SimServerProcess(root, coordinates=sim_convention) as server:
         code = annotate(
@@ -231,7 +230,7 @@ def test_vqa_boxes_come_back_to_source_pixels_from_any_convention(synth_copy, si
             "--plan.enabled=false",
             "--interjections.enabled=false",
             "--vqa.question_types=[bbox,keypoint]",
-            "--vqa.max_side=168",
+            "--vqa.max_side=160",
             "--vqa.vqa_emission_hz=2",
             f"--vqa.coordinates={flag}",
         )
