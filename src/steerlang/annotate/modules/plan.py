@@ -65,25 +65,34 @@ async def run_plan(job: EpisodeJob) -> list[dict]:
     task, derived = await _effective_task(job)
     # paraphrases need only the task: ask them while the episode is being segmented
     task_rows = asyncio.create_task(_task_rows(job, task, derived))
-    windows: list[ContactSheetWindow] = []
-    if job.prompt_camera is not None:
-        windows = await job.cpu(
-            contact_sheets, job.frames, job.episode, job.prompt_camera, sheet_config(job)
+    try:
+        segments = await _episode_segments(job, task)
+        plan_rows, memory_rows = await asyncio.gather(
+            _plan_rows(job, task, segments) if config.emit_plan else _nothing(),
+            _memory_rows(job, task, segments) if config.emit_memory else _nothing(),
         )
-    segments = await _segments(job, task, windows) if windows else []
-    if windows and not segments:
-        task_rows.cancel()
-        raise ModuleFailed(f"episode {job.index}: no usable subtask segmentation came back")
-    plan_rows, memory_rows = await asyncio.gather(
-        _plan_rows(job, task, segments) if config.emit_plan else _nothing(),
-        _memory_rows(job, task, segments) if config.emit_memory else _nothing(),
-    )
+        paraphrases = await task_rows
+    finally:
+        task_rows.cancel()  # no-op once done; stops the paraphrase call if anything failed
     return [
-        *await task_rows,
+        *paraphrases,
         *(text_row("subtask", s.label, s.timestamp) for s in segments),
         *plan_rows,
         *memory_rows,
     ]
+
+
+async def _episode_segments(job: EpisodeJob, task: str) -> list[Segment]:
+    """The cleaned segmentation from the prompt camera's contact sheets (none without cameras)."""
+    if job.prompt_camera is None:
+        return []
+    windows = await job.cpu(
+        contact_sheets, job.frames, job.episode, job.prompt_camera, sheet_config(job)
+    )
+    segments = await _segments(job, task, windows)
+    if not segments:
+        raise ModuleFailed(f"episode {job.index}: no usable subtask segmentation came back")
+    return segments
 
 
 async def _nothing() -> list[dict]:
