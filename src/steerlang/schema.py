@@ -251,16 +251,33 @@ def list_array(values: pa.StructArray, offsets: np.ndarray, column: str) -> pa.L
     )
 
 
+def persistent_struct(rows: Sequence[Mapping[str, Any]]) -> pa.StructArray:
+    """An episode's persistent rows in their column order, once (one element per row)."""
+    return rows_to_struct_array(sorted(rows, key=persistent_sort_key), PERSISTENT_COLUMN)
+
+
 def persistent_column(rows: Sequence[Mapping[str, Any]], n_frames: int) -> pa.ListArray:
     """The same persistent list on every one of an episode's frames, built without a frame loop."""
-    ordered = sorted(rows, key=persistent_sort_key)
-    struct = rows_to_struct_array(ordered, PERSISTENT_COLUMN)
-    k = len(ordered)
-    if k == 0:
-        return list_array(struct, np.zeros(n_frames + 1, dtype=np.int32), PERSISTENT_COLUMN)
-    repeated = struct.take(pa.array(np.tile(np.arange(k, dtype=np.int32), n_frames)))
-    offsets = np.arange(n_frames + 1, dtype=np.int64) * k
-    return list_array(repeated, offsets, PERSISTENT_COLUMN)
+    struct = persistent_struct(rows)
+    return list_array(
+        repeated(struct, n_frames), repeat_offsets(len(struct), n_frames), PERSISTENT_COLUMN
+    )
+
+
+def repeat_offsets(k: int, n_frames: int) -> np.ndarray:
+    """List offsets giving each of `n_frames` frames the same `k` elements."""
+    return np.arange(n_frames + 1, dtype=np.int64) * k
+
+
+def repeated(array: pa.Array, times: int) -> pa.Array:
+    """`array` concatenated `times` times, by doubling: a few large copies, no per-element take."""
+    total = len(array) * times
+    out = array
+    while 0 < 2 * len(out) <= total:
+        out = pa.concat_arrays([out, out])
+    if len(out) > total:
+        return out.slice(0, total)
+    return pa.concat_arrays([out, out.slice(0, total - len(out))])
 
 
 def events_column(

@@ -12,19 +12,23 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from steerlang.annotate.write.persistent_encoding import repeated_persistent
 from steerlang.errors import SteerlangError
 from steerlang.schema import (
     PERSISTENT_COLUMN,
     column_for_style,
     events_column,
-    persistent_column,
+    persistent_struct,
 )
 
 
 def episode_columns(
     episode: int, rows: Sequence[Mapping[str, Any]], frame_timestamps: np.ndarray
 ) -> tuple[pa.Array, pa.Array]:
-    """(language_persistent, language_events) for the episode's frames."""
+    """(language_persistent, language_events) for the episode's frames.
+
+    The persistent column comes in the writer's encoding type (`persistent_encoding`).
+    """
     persistent: list[Mapping[str, Any]] = []
     events: list[dict[str, Any]] = []
     for row in rows:
@@ -45,4 +49,5 @@ def episode_columns(
         )
     for row in events:
         del row["timestamp"]
-    return persistent_column(persistent, n), events_column(events, positions, n)
+    on_every_frame = repeated_persistent(persistent_struct(persistent), n)
+    return on_every_frame, events_column(events, positions, n)

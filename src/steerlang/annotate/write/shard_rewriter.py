@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from steerlang.annotate.atomic_file import fsync_file
 from steerlang.annotate.write.hf_metadata import updated_metadata
+from steerlang.annotate.write.persistent_encoding import encoded, encoding_schema, footer_metadata
 from steerlang.dataset.records import EpisodeRecord
 from steerlang.errors import SteerlangError
 from steerlang.schema import (
@@ -30,7 +31,8 @@ from steerlang.schema import (
     empty_column,
 )
 
-# episode, its frame timestamps → its new (persistent, events) columns, or None to keep/empty
+# episode, its frame timestamps → its new (persistent, events) columns, or None to keep/empty;
+# persistent in `persistent_encoding.ENCODED_PERSISTENT_TYPE`, events in the declared type
 ColumnSource = Callable[[EpisodeRecord, np.ndarray], tuple[pa.Array, pa.Array] | None]
 
 
@@ -61,22 +63,57 @@ def rewrite_shard(
     source: Path, target: Path, episodes: Sequence[EpisodeRecord], new_columns: ColumnSource
 ) -> None:
     """Write the rewritten `source` to `target` (fsynced); `source` is not touched."""
-    names = [name for name in pq.read_schema(source).names if name != LEGACY_SUBTASK_COLUMN]
-    table = pq.read_table(source, columns=names)
+    with pq.ParquetFile(source) as parquet:
+        _write_rewritten(parquet, source, target, episodes, new_columns)
+    fsync_file(target)
+
+
+def _write_rewritten(
+    parquet: pq.ParquetFile,
+    source: Path,
+    target: Path,
+    episodes: Sequence[EpisodeRecord],
+    new_columns: ColumnSource,
+) -> None:
+    """The rewrite; the source's language columns are read only if an episode keeps its cells."""
+    schema = output_schema(parquet.schema_arrow)
+    table = parquet.read(columns=[f.name for f in schema if f.name not in LANGUAGE_COLUMNS])
     episodes = sorted(episodes, key=lambda ep: ep.row_start)
     if sum(ep.length for ep in episodes) != table.num_rows:
         raise SteerlangError(
             f"{source} has {table.num_rows} rows but meta/episodes places "
             f"{sum(ep.length for ep in episodes)} there; the dataset is inconsistent"
         )
-    schema = output_schema(table.schema)
-    compression = _codecs(source, schema)
+
+    @functools.cache
+    def existing() -> pa.Table | None:
+        has_both = all(name in parquet.schema_arrow.names for name in LANGUAGE_COLUMNS)
+        return parquet.read(columns=list(LANGUAGE_COLUMNS)) if has_both else None
+
+    def kept_columns(episode: EpisodeRecord) -> tuple[pa.Array, pa.Array]:
+        cells = existing()
+        if cells is None:
+            persistent, events = (empty_column(name, episode.length) for name in LANGUAGE_COLUMNS)
+        else:
+            part = cells.slice(episode.row_start, episode.length)
+            persistent, events = _kept_columns(part, source, episode)
+        return encoded(persistent), events
+
+    leaves = _leaf_paths(schema)
+    language = set(_leaf_paths(pa.schema([schema.field(name) for name in LANGUAGE_COLUMNS])))
     timestamps = table.column("timestamp").to_numpy().astype(np.float32, copy=False)
-    with pq.ParquetWriter(target, schema, compression=compression) as writer:
+    with pq.ParquetWriter(
+        target,
+        encoding_schema(schema),
+        compression=_codecs(parquet.metadata, leaves),
+        # min/max of language leaves serve no reader and cost ~15% of their encoding
+        write_statistics=[path for path in leaves if path not in language],
+        store_schema=False,  # footer_metadata below stores the declared schema
+    ) as writer:
         for episode in episodes:
             part = table.slice(episode.row_start, episode.length)
             frames = timestamps[episode.row_start : episode.row_stop]
-            columns = new_columns(episode, frames) or _kept_columns(part, source, episode)
+            columns = new_columns(episode, frames) or kept_columns(episode)
             arrays = [
                 columns[LANGUAGE_COLUMNS.index(f.name)]
                 if f.name in LANGUAGE_COLUMNS
@@ -84,18 +121,18 @@ def rewrite_shard(
                 for f in schema
             ]
             writer.write_table(
-                pa.Table.from_arrays(arrays, schema=schema), row_group_size=max(episode.length, 1)
+                pa.Table.from_arrays(arrays, schema=writer.schema),
+                row_group_size=max(episode.length, 1),
             )
-    fsync_file(target)
+        writer.add_key_value_metadata(footer_metadata(schema))
 
 
-def _kept_columns(part: pa.Table, source: Path, episode: EpisodeRecord) -> tuple[pa.Array, ...]:
-    """The episode's existing language cells (in the exact types), or empty lists."""
-    if not all(name in part.column_names for name in LANGUAGE_COLUMNS):
-        return tuple(empty_column(name, part.num_rows) for name in LANGUAGE_COLUMNS)
+def _kept_columns(cells: pa.Table, source: Path, episode: EpisodeRecord) -> tuple[pa.Array, ...]:
+    """The episode's existing language cells in the exact types."""
     try:
         return tuple(
-            part.column(name).combine_chunks().cast(COLUMN_TYPES[name]) for name in LANGUAGE_COLUMNS
+            cells.column(name).combine_chunks().cast(COLUMN_TYPES[name])
+            for name in LANGUAGE_COLUMNS
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise SteerlangError(
@@ -104,9 +141,8 @@ def _kept_columns(part: pa.Table, source: Path, episode: EpisodeRecord) -> tuple
         ) from None
 
 
-def _codecs(source: Path, new: pa.Schema) -> dict[str, str]:
+def _codecs(metadata: pq.FileMetaData, leaves: Sequence[str]) -> dict[str, str]:
     """Each leaf column's codec as in the source; new leaves use the source's commonest one."""
-    metadata = pq.ParquetFile(source).metadata
     found: dict[str, str] = {}
     if metadata.num_row_groups:
         group = metadata.row_group(0)
@@ -114,7 +150,7 @@ def _codecs(source: Path, new: pa.Schema) -> dict[str, str]:
             chunk = group.column(i)
             found[chunk.path_in_schema] = _codec_name(chunk.compression)
     default = Counter(found.values()).most_common(1)[0][0] if found else "snappy"
-    return {path: found.get(path, default) for path in _leaf_paths(new)}
+    return {path: found.get(path, default) for path in leaves}
 
 
 def _codec_name(parquet_name: str) -> str:

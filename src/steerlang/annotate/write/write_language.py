@@ -1,7 +1,7 @@
 """`write_language`: put staged rows into a dataset's shards and `meta/info.json`.
 
-Shards are rewritten one at a time (peak memory ≈ one shard) to temporaries
-beside the originals, then committed together with the new info.json through
+Shards are rewritten two at a time (`SHARDS_IN_FLIGHT`) to temporaries beside
+the originals, then committed together with the new info.json through
 `commit_journal`. Episodes outside `only_episodes` keep the rows they have;
 shards that need no change are not touched.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,11 @@ from steerlang.dataset.reader import LeRobotDataset
 from steerlang.dataset.records import EpisodeRecord
 from steerlang.errors import SteerlangError
 from steerlang.schema import Row
+
+# Shards rewritten at the same time. Parquet encoding runs in pyarrow without the GIL,
+# so two shards keep two cores busy; memory is two shards' source columns plus one
+# episode's language columns each.
+SHARDS_IN_FLIGHT = 2
 
 
 @dataclass
@@ -92,15 +98,25 @@ def _prepare(
 ) -> list[tuple[Path, Path]]:
     """Write every new file to its temporary sibling; returns the renames to commit."""
     renames: list[tuple[Path, Path]] = []
-    for shard in dataset.data_files():
-        episodes = dataset.episodes_in(shard)
-        if is_final(pq.read_schema(shard)) and not chosen.intersection(ep.index for ep in episodes):
-            summary.shards_unchanged.append(shard)
-            continue
-        temp = temp_path_for(shard)
-        rewrite_shard(shard, temp, episodes, new_columns)
-        renames.append((temp, shard))
-        summary.shards_rewritten.append(shard)
+    with ThreadPoolExecutor(max_workers=SHARDS_IN_FLIGHT) as pool:
+        pending: list[Future[None]] = []
+        try:
+            for shard in dataset.data_files():
+                episodes = dataset.episodes_in(shard)
+                chosen_here = chosen.intersection(ep.index for ep in episodes)
+                if is_final(pq.read_schema(shard)) and not chosen_here:
+                    summary.shards_unchanged.append(shard)
+                    continue
+                temp = temp_path_for(shard)
+                pending.append(pool.submit(rewrite_shard, shard, temp, episodes, new_columns))
+                renames.append((temp, shard))
+                summary.shards_rewritten.append(shard)
+            for future in pending:
+                future.result()
+        except BaseException:
+            for future in pending:
+                future.cancel()  # the pool still waits for the running ones before we go on
+            raise
     info = json.loads(info_path.read_text())
     write_durable(temp_path_for(info_path), info_bytes(updated_info(info, info_extra)))
     renames.append((temp_path_for(info_path), info_path))
