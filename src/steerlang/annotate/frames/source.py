@@ -21,7 +21,7 @@ from steerlang.annotate.frames.cache import FrameCache
 from steerlang.annotate.frames.frame import Frame
 from steerlang.annotate.frames.images import read_image_rows
 from steerlang.annotate.frames.timeline import nearest_frames
-from steerlang.annotate.frames.video import SpanIndex, VideoReader, VideoReadError, to_rgb
+from steerlang.annotate.frames.video import SpanIndex, VideoReader, VideoReadError
 from steerlang.dataset import CameraInfo, EpisodeRecord, LeRobotDataset, VideoSpan
 from steerlang.errors import SteerlangError
 
@@ -235,7 +235,7 @@ class FrameSource:
             index = self._span_index(reader, span, float(stamps[-1]), tolerance)
             times = [span.from_timestamp + float(stamps[i]) for i in indices]
             for position, frame in reader.read(times, index, tolerance):
-                yield indices[position], to_rgb(frame, width), (frame.width, frame.height)
+                yield indices[position], reader.to_rgb(frame, width), (frame.width, frame.height)
         except VideoReadError as exc:
             if exc.kind == "unreadable":
                 self._drop_reader(span.path)

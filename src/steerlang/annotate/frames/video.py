@@ -13,6 +13,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from steerlang.annotate.frames.frame import scaled_size
 
@@ -51,12 +52,14 @@ class VideoReader:
             if not self._container.streams.video:
                 raise VideoReadError("unreadable", "it has no video stream")
             self._stream = self._container.streams.video[0]
-            self._stream.thread_type = "AUTO"
+            configure_decoder(self._stream)
         except av.FFmpegError as exc:
             raise VideoReadError("unreadable", _describe(exc)) from exc
         self.time_base = float(self._stream.time_base)
+        self._reformatter = VideoReformatter()  # keeps its scaler between frames
         self._frames: Iterator[av.VideoFrame] | None = None
         self._last: av.VideoFrame | None = None
+        self._last_time = 0.0
 
     def close(self) -> None:
         """Close the file and drop every PyAV reference now, not at garbage collection.
@@ -66,7 +69,7 @@ class VideoReader:
         """
         container = self._container
         self._forget_position()
-        del self._container, self._stream
+        del self._container, self._stream, self._reformatter
         container.close()
 
     def index_span(self, start: float, stop: float) -> SpanIndex:
@@ -106,17 +109,20 @@ class VideoReader:
             yield position, self._frame_at(time, index, tolerance)
 
     def _frame_at(self, time: float, index: SpanIndex, tolerance: float) -> av.VideoFrame:
-        last = self._last
-        if last is not None and abs(_time_of(last) - time) <= tolerance:
-            return last
+        if self._last is not None and abs(self._last_time - time) <= tolerance:
+            return self._last
         keyframe = index.keyframe_at_or_before(time)
-        behind = last is None or _time_of(last) > time
-        if self._frames is None or behind or keyframe * self.time_base > _time_of(last):
+        if (
+            self._frames is None
+            or self._last is None
+            or self._last_time > time
+            or keyframe * self.time_base > self._last_time
+        ):
             self._seek(keyframe)
         try:
             for frame in self._frames:
-                self._last = frame
-                frame_time = _time_of(frame)
+                frame_time = self._time_of(frame)
+                self._last, self._last_time = frame, frame_time
                 if frame_time < time - tolerance:
                     continue
                 if frame_time > time + tolerance:
@@ -127,6 +133,19 @@ class VideoReader:
             raise VideoReadError("unreadable", _describe(exc)) from exc
         self._forget_position()
         raise VideoReadError("truncated", file_time=time)
+
+    def _time_of(self, frame: av.VideoFrame) -> float:
+        if frame.pts is None:
+            raise VideoReadError("unreadable", "decoded frames carry no timestamps")
+        return frame.pts * self.time_base
+
+    def to_rgb(self, frame: av.VideoFrame, width: int | None = None) -> np.ndarray:
+        """A decoded frame as RGB, scaled to `width` (aspect kept) in the same conversion."""
+        out_width, out_height = scaled_size(frame.width, frame.height, width)
+        rgb = self._reformatter.reformat(
+            frame, width=out_width, height=out_height, format="rgb24", interpolation="AREA"
+        )
+        return rgb.to_ndarray()
 
     def _seek(self, keyframe_pts: int) -> None:
         try:
@@ -141,19 +160,15 @@ class VideoReader:
         self._last = None
 
 
-def to_rgb(frame: av.VideoFrame, width: int | None = None) -> np.ndarray:
-    """The frame as an RGB array, scaled to `width` (aspect kept) in the same conversion."""
-    size = scaled_size(frame.width, frame.height, width)
-    if size == (frame.width, frame.height):
-        return frame.to_ndarray(format="rgb24")
-    scaled = frame.reformat(width=size[0], height=size[1], format="rgb24", interpolation="AREA")
-    return scaled.to_ndarray()
+def configure_decoder(stream: av.video.stream.VideoStream) -> None:
+    """One decoding thread per reader.
 
-
-def _time_of(frame: av.VideoFrame) -> float:
-    if frame.pts is None:
-        raise VideoReadError("unreadable", "decoded frames carry no timestamps")
-    return float(frame.pts * frame.time_base)
+    Parallelism comes from decoding several episodes or cameras at once, and
+    frame threading would refill its pipeline after every seek. A reader
+    without worker threads also leaves nothing behind for a forked process.
+    """
+    stream.thread_type = "NONE"
+    stream.thread_count = 1
 
 
 def _describe(exc: Exception) -> str:
