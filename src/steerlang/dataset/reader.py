@@ -108,12 +108,18 @@ class LeRobotDataset:
 
     # -- rows -------------------------------------------------------------------
     def read_episode(self, episode: EpisodeRecord, columns: Sequence[str]) -> pa.Table:
-        """The episode's rows of just these columns."""
+        """The episode's rows of just these columns, reading only the row groups that hold them."""
         missing = [c for c in columns if c not in self.data_columns]
         if missing:
             raise SteerlangError(f"{episode.data_path} has no column(s) {missing}")
-        table = pq.read_table(episode.data_path, columns=list(columns))
-        return table.slice(episode.row_start, episode.length)
+        parquet = pq.ParquetFile(episode.data_path)
+        starts = np.cumsum(
+            [0] + [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]
+        )
+        first = int(np.searchsorted(starts, episode.row_start, side="right")) - 1
+        last = int(np.searchsorted(starts, episode.row_stop, side="left"))
+        table = parquet.read_row_groups(range(first, last), columns=list(columns))
+        return table.slice(episode.row_start - int(starts[first]), episode.length)
 
     def frame_timestamps(self, episode: EpisodeRecord) -> np.ndarray:
         """The episode's `timestamp` values exactly as stored (float32, seconds from its start)."""

@@ -7,6 +7,7 @@ an interrupted run never leaves a half-written dataset at `out`.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -145,7 +146,9 @@ def _build(config: SynthConfig, root: Path) -> None:
     video_groups = _groups(scripts, per_video, config.chunks_size)
 
     futures: list[Future] = []
-    with ProcessPoolExecutor(max_workers=max(config.workers, 1)) as pool:
+    # spawn, not fork: a forked child could inherit a caller's decoder threads mid-use
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(config.workers, 1), mp_context=context) as pool:
         for camera in video_cameras:
             for chunk, file, group in video_groups:
                 path = root / DEFAULT_VIDEO_PATH.format(
