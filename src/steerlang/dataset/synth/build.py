@@ -157,8 +157,9 @@ def _build(config: SynthConfig, root: Path) -> None:
                 futures.append(
                     pool.submit(encode_video, path, group, camera, config.codec, config.fps)
                 )
+        for _, _, group in video_groups:
+            futures.append(pool.submit(_write_truth, root, group, cameras))
         episode_rows = _write_data(config, root, scripts, task_index, image_cameras)
-        _write_truth(root, scripts, cameras)
         for future in futures:
             future.result()
     video_spans = _video_spans(video_groups, video_cameras, config.fps)

@@ -123,7 +123,7 @@ def render_indices(script: EpisodeScript, camera: CameraSpec, frame: int) -> np.
     view = view_for(camera, state)
     if camera.wrist:
         image = np.full((camera.height, camera.width), INDEX[FLOOR], dtype=np.uint8)
-        _draw_table(image, view)
+        _draw_table(image, view, grid=False)
     else:
         image = _top_background(camera.width, camera.height).copy()
     for obj in draw_order(script, state):
@@ -135,7 +135,7 @@ def render_indices(script: EpisodeScript, camera: CameraSpec, frame: int) -> np.
 @lru_cache(maxsize=8)
 def _top_background(width: int, height: int) -> np.ndarray:
     image = np.full((height, width), INDEX[FLOOR], dtype=np.uint8)
-    _draw_table(image, view_for(CameraSpec("top", width, height), _ORIGIN))
+    _draw_table(image, view_for(CameraSpec("top", width, height), _ORIGIN), grid=True)
     image.flags.writeable = False
     return image
 
@@ -143,10 +143,14 @@ def _top_background(width: int, height: int) -> np.ndarray:
 _ORIGIN = FrameState(np.zeros(3), 1.0, {})
 
 
-def _draw_table(image: np.ndarray, view: View) -> None:
+def _draw_table(image: np.ndarray, view: View, grid: bool) -> None:
+    """The table top; the fixed camera also sees a grid, which the wrist camera does not
+    (a grid sliding across every wrist frame would dominate the encoding cost)."""
     x1, y1, _ = view.project(0.0, 0.0, 0.0)
     x2, y2, _ = view.project(TABLE_WIDTH, TABLE_DEPTH, 0.0)
     fill_rect(image, (x1, y1, x2, y2), INDEX[TABLE])
+    if not grid:
+        return
     for gx in np.arange(0.1, TABLE_WIDTH, 0.1):
         u, _, _ = view.project(gx, 0.0, 0.0)
         fill_rect(image, (u - 0.5, y1, u + 0.5, y2), INDEX[GRID])

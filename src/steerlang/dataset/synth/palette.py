@@ -57,12 +57,15 @@ def to_rgb(indices: np.ndarray) -> np.ndarray:
 
 
 def to_yuv420p(indices: np.ndarray) -> np.ndarray:
-    """The (H·3/2, W) plane stack PyAV's `from_ndarray(..., "yuv420p")` takes."""
+    """The (H·3/2, W) plane stack PyAV's `from_ndarray(..., "yuv420p")` takes.
+
+    `np.take` into preallocated planes: about twice as fast as fancy indexing.
+    """
     height, width = indices.shape
-    chroma = indices[::2, ::2]
-    planes = np.empty((height * 3 // 2, width), dtype=np.uint8)
-    planes[:height] = Y_LUT[indices]
     quarter = height // 4
-    planes[height : height + quarter] = U_LUT[chroma].reshape(quarter, width)
-    planes[height + quarter :] = V_LUT[chroma].reshape(quarter, width)
+    chroma = np.ascontiguousarray(indices[::2, ::2]).reshape(quarter, width)
+    planes = np.empty((height * 3 // 2, width), dtype=np.uint8)
+    np.take(Y_LUT, indices, out=planes[:height])
+    np.take(U_LUT, chroma, out=planes[height : height + quarter])
+    np.take(V_LUT, chroma, out=planes[height + quarter :])
     return planes

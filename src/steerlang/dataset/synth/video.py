@@ -16,14 +16,17 @@ from steerlang.dataset.synth.palette import to_yuv420p
 from steerlang.dataset.synth.scene import EpisodeScript
 
 CODECS = {"av1": "libsvtav1", "h264": "libx264"}
+# One thread (files encode in parallel), real-time mode (low-delay prediction), no
+# screen-content tools (the encoder would pick them for these flat-coloured scenes)
+# and no CDEF / restoration filters: about 4x faster than SVT-AV1's defaults.
+SVT_PARAMS = "lp=1:rtc=1:scm=0:enable-cdef=0:enable-restoration=0"
 
 
 def encoder_options(codec: str, fps: int) -> dict[str, str]:
     """Fast settings: one keyframe a second, single-threaded (files encode in parallel)."""
     gop = str(max(int(fps), 1))
     if codec == "av1":
-        # real-time mode: low-delay prediction, about twice as fast as the default
-        return {"preset": "12", "g": gop, "crf": "35", "svtav1-params": "lp=1:rtc=1"}
+        return {"preset": "12", "g": gop, "crf": "35", "svtav1-params": SVT_PARAMS}
     return {"preset": "veryfast", "g": gop, "crf": "23", "threads": "1"}
 
 
