@@ -56,7 +56,9 @@ class VideoReader:
         except av.FFmpegError as exc:
             raise VideoReadError("unreadable", _describe(exc)) from exc
         self.time_base = float(self._stream.time_base)
-        self._reformatter = VideoReformatter()  # keeps its scaler between frames
+        # one reformatter per step, so each keeps its scaler between frames
+        self._scaler = VideoReformatter()
+        self._reformatter = VideoReformatter()
         self._frames: Iterator[av.VideoFrame] | None = None
         self._last: av.VideoFrame | None = None
         self._last_time = 0.0
@@ -69,7 +71,7 @@ class VideoReader:
         """
         container = self._container
         self._forget_position()
-        del self._container, self._stream, self._reformatter
+        del self._container, self._stream, self._scaler, self._reformatter
         container.close()
 
     def index_span(self, start: float, stop: float) -> SpanIndex:
@@ -140,12 +142,15 @@ class VideoReader:
         return frame.pts * self.time_base
 
     def to_rgb(self, frame: av.VideoFrame, width: int | None = None) -> np.ndarray:
-        """A decoded frame as RGB, scaled to `width` (aspect kept) in the same conversion."""
+        """A decoded frame as RGB, scaled to `width` (aspect kept)."""
         out_width, out_height = scaled_size(frame.width, frame.height, width)
-        rgb = self._reformatter.reformat(
-            frame, width=out_width, height=out_height, format="rgb24", interpolation="AREA"
-        )
-        return rgb.to_ndarray()
+        if (out_width, out_height) != (frame.width, frame.height):
+            # scale in the decoder's own format first: area scaling fused with the RGB
+            # conversion is about 4x slower than the two steps
+            frame = self._scaler.reformat(
+                frame, width=out_width, height=out_height, interpolation="AREA"
+            )
+        return self._reformatter.reformat(frame, format="rgb24").to_ndarray()
 
     def _seek(self, keyframe_pts: int) -> None:
         try:
