@@ -109,7 +109,8 @@ class EpisodeJob:
             sampling=sampling_params(self.config.vlm, self.config.seed),
             context={"episode_index": self.index, **context},
         )
-        result = await self.client.complete(request)
+        # older episodes first: their serial chains finish while younger ones fill slots
+        result = await self.client.complete(request, priority=self.index)
         if result.answer is None:
             failure = result.failure
             self.failures.append(

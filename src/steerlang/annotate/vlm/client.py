@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from steerlang.annotate.vlm.cache import ResponseCache, request_key
+from steerlang.annotate.vlm.priority_slots import PrioritySlots
 from steerlang.annotate.vlm.types import VlmBackend, VlmRequest, VlmResult
 
 
@@ -75,7 +76,7 @@ class VlmClient:
         self.max_in_flight = max_in_flight
         self.cache = cache
         self._servers = servers
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._slots = PrioritySlots(max_in_flight)
         self._stats: dict[str, PurposeStats] = {}
         self.in_flight = 0
         self.peak_in_flight = 0
@@ -84,8 +85,11 @@ class VlmClient:
     def model_id(self) -> str:
         return self.backend.model_id
 
-    async def complete(self, request: VlmRequest) -> VlmResult:
-        """The validated answer or a typed failure; never raises for a bad reply."""
+    async def complete(self, request: VlmRequest, priority: float = 0.0) -> VlmResult:
+        """The validated answer or a typed failure; never raises for a bad reply.
+
+        When calls wait for a slot, the lowest `priority` value goes first.
+        """
         key = request_key(self.model_id, request) if self.cache is not None else None
         if self.cache is not None and key is not None:
             hit = self.cache.get(key, request.answer_model)
@@ -95,7 +99,7 @@ class VlmClient:
                 )
                 self._record(result)
                 return result
-        async with self._slots:
+        async with self._slots.slot(priority):
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             started = time.monotonic()
