@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -40,6 +41,7 @@ class EpisodeJob:
     frames: FrameSource
     client: VlmClient
     config: AnnotateConfig
+    workers: Executor  # runs `steerlang.annotate.frames.worker` functions
     failures: list[CallFailure] = field(default_factory=list)
     images_sent: int = 0
     image_bytes: int = 0
@@ -75,9 +77,13 @@ class EpisodeJob:
         """A frame's stored float32 timestamp, as the float staging lines carry."""
         return float(self.timestamps[frame])
 
-    async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        """Decode, tile and encode off the event loop so model calls keep flowing."""
-        return await asyncio.to_thread(fn, *args)
+    async def frame_work(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a `frames.worker` function for this episode in a worker process, so
+        decoding and encoding never hold up the event loop that drives the model calls."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.workers, fn, str(self.dataset.root), self.index, *args
+        )
 
     async def ask(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,6 @@ from steerlang.annotate.run_record import append_run_record, build_run_record
 from steerlang.annotate.scheduler import EpisodeOutcome, Scheduler
 from steerlang.annotate.staging import STAGING_DIR, StagingStore
 from steerlang.annotate.validate import validate_staging
-from steerlang.annotate.vlm.client import VlmClient
 from steerlang.annotate.vlm.factory import build_client
 from steerlang.annotate.write.write_language import (
     WriteSummary,
@@ -26,6 +26,7 @@ from steerlang.annotate.write.write_language import (
 )
 from steerlang.dataset import EpisodeRecord, LeRobotDataset, open_dataset
 from steerlang.errors import SteerlangError
+from steerlang.processes import started_pool
 
 
 @dataclass
@@ -70,15 +71,23 @@ async def annotate_dataset(config: AnnotateConfig, log: TextIO) -> RunResult:
     dataset = open_dataset(root, check_videos=False)
     episodes = chosen_episodes(dataset, config.only_episodes)
     store = StagingStore(root)
-    client = build_client(config.vlm, root / STAGING_DIR, root, log)
-    frames = FrameSource(dataset)
-    progress = RunProgress(len(episodes), client, log, config.executor.progress_interval_s)
+    # frame workers start before the client can start threads (servers, logs)
+    workers = started_pool(os.cpu_count() or 1)
     try:
-        outcomes = await _run_episodes(dataset, config, client, frames, store, episodes, progress)
-        call_stats = client.stats()
+        client = build_client(config.vlm, root / STAGING_DIR, root, log)
+        frames = FrameSource(dataset)
+        progress = RunProgress(len(episodes), client, log, config.executor.progress_interval_s)
+        try:
+            scheduler = Scheduler(
+                dataset, config, client, frames, store, workers, progress.episode_done
+            )
+            outcomes = await _run_episodes(scheduler, episodes, progress)
+            call_stats = client.stats()
+        finally:
+            await client.aclose()
+            frames.close()
     finally:
-        await client.aclose()
-        frames.close()
+        workers.shutdown(cancel_futures=True)
     result = RunResult(root, outcomes)
     succeeded = [o.index for o in outcomes if o.ok]
     collected = store.collect(succeeded)
@@ -109,15 +118,8 @@ async def annotate_dataset(config: AnnotateConfig, log: TextIO) -> RunResult:
 
 
 async def _run_episodes(
-    dataset: LeRobotDataset,
-    config: AnnotateConfig,
-    client: VlmClient,
-    frames: FrameSource,
-    store: StagingStore,
-    episodes: list[EpisodeRecord],
-    progress: RunProgress,
+    scheduler: Scheduler, episodes: list[EpisodeRecord], progress: RunProgress
 ) -> list[EpisodeOutcome]:
-    scheduler = Scheduler(dataset, config, client, frames, store, progress.episode_done)
     watcher = asyncio.create_task(progress.watch())
     try:
         return await scheduler.run(episodes)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
 from steerlang.annotate.config import AnnotateConfig, module_settings
 from steerlang.annotate.episode_job import CallFailure, EpisodeJob
 from steerlang.annotate.frames import FrameSource
+from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.modules import interjections, plan, vqa
 from steerlang.annotate.prompts import prompt_hashes
 from steerlang.annotate.staging import StagingStore, fingerprint
@@ -85,6 +87,7 @@ class Scheduler:
         client: VlmClient,
         frames: FrameSource,
         store: StagingStore,
+        workers: Executor,
         on_episode_done: Callable[[EpisodeOutcome], None] | None = None,
     ) -> None:
         self.dataset = dataset
@@ -92,6 +95,7 @@ class Scheduler:
         self.client = client
         self.frames = frames
         self.store = store
+        self.workers = workers
         self.on_episode_done = on_episode_done
         self.outcomes: dict[int, EpisodeOutcome] = {}
         self._active = asyncio.Semaphore(max(4, 2 * config.vlm.client_concurrency))
@@ -103,7 +107,9 @@ class Scheduler:
     async def _guarded(self, episode: EpisodeRecord) -> None:
         outcome = EpisodeOutcome(episode.index)
         async with self._active:
-            job = EpisodeJob(self.dataset, episode, self.frames, self.client, self.config)
+            job = EpisodeJob(
+                self.dataset, episode, self.frames, self.client, self.config, self.workers
+            )
             try:
                 await self._episode(job, outcome)
             except asyncio.CancelledError:
@@ -113,14 +119,13 @@ class Scheduler:
             finally:
                 outcome.call_failures = job.failures
                 outcome.images_sent, outcome.image_bytes = job.images_sent, job.image_bytes
-                await asyncio.to_thread(self.frames.drop_episode, episode)
         self.outcomes[episode.index] = outcome
         if self.on_episode_done is not None:
             self.on_episode_done(outcome)
 
     async def _episode(self, job: EpisodeJob, outcome: EpisodeOutcome) -> None:
         if not self.frames.text_only:
-            await asyncio.to_thread(self.frames.check_episode, job.episode)
+            await job.frame_work(frame_worker.check_episode)
         # both run to the end even if one fails, so the other's work is staged and no
         # module outlives its episode (and the client) unowned
         plan_rows, vqa_rows = await asyncio.gather(

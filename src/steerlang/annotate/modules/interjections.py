@@ -9,6 +9,7 @@ import numpy as np
 
 from steerlang.annotate.answers import InterjectionAnswer, PlanAnswer, SpeechAnswer
 from steerlang.annotate.episode_job import EpisodeJob, text_row
+from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.modules.plan import plan_text
 from steerlang.schema import speech_atom
 
@@ -134,12 +135,11 @@ async def _images_around(job: EpisodeJob, frame: int) -> list:
         max(time - window, job.t0), min(time + window, float(job.timestamps[-1])), FRAMES_AROUND
     )
     cam = job.dataset.cameras[camera]
-    quality = job.config.vlm.jpeg_quality
-    max_side = job.config.vqa.max_side or None
-
-    def encode() -> list:
-        frames = job.frames.frames(job.episode, camera, times)
-        unique = list({f.index: f for f in frames}.values())
-        return [f.encode(quality, max_side) for f in unique]
-
-    return [(image, camera, cam.width, cam.height) for image in await job.cpu(encode)]
+    images = await job.frame_work(
+        frame_worker.encoded_frames,
+        camera,
+        [float(t) for t in times],
+        job.config.vlm.jpeg_quality,
+        job.config.vqa.max_side or None,
+    )
+    return [(image, camera, cam.width, cam.height) for image in images]

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import numpy as np
-from PIL import Image
-
 from steerlang.annotate.answers import (
     DescribeAnswer,
     MemoryAnswer,
@@ -17,13 +14,9 @@ from steerlang.annotate.answers import (
     TaskParaphrasesAnswer,
 )
 from steerlang.annotate.episode_job import EpisodeJob, task_is_usable, text_row
-from steerlang.annotate.frames import (
-    ContactSheet,
-    ContactSheetConfig,
-    ContactSheetWindow,
-    contact_sheets,
-)
-from steerlang.annotate.frames.sheets import tile_sheet, time_decimals
+from steerlang.annotate.frames import ContactSheetConfig
+from steerlang.annotate.frames import worker as frame_worker
+from steerlang.annotate.frames.worker import EncodedWindow
 from steerlang.annotate.segmentation import Segment, Span, clean_segmentation
 from steerlang.errors import SteerlangError
 
@@ -52,11 +45,15 @@ def sheet_config(job: EpisodeJob, frames_per_second: float | None = None) -> Con
     )
 
 
-async def sheet_images(job: EpisodeJob, window: ContactSheetWindow) -> list:
+def sheet_images(job: EpisodeJob, images: list) -> list:
+    """(jpeg, camera, source width, source height) of contact sheets of the prompt camera."""
     camera = job.prompt_camera
     cam = job.dataset.cameras[camera]
-    encoded = await job.cpu(lambda: [sheet.encode() for sheet in window.sheets])
-    return [(image, camera, cam.width, cam.height) for image in encoded]
+    return [(image, camera, cam.width, cam.height) for image in images]
+
+
+async def prompt_windows(job: EpisodeJob, config: ContactSheetConfig) -> list[EncodedWindow]:
+    return await job.frame_work(frame_worker.encoded_windows, job.prompt_camera, config)
 
 
 async def run_plan(job: EpisodeJob) -> list[dict]:
@@ -86,9 +83,7 @@ async def _episode_segments(job: EpisodeJob, task: str) -> list[Segment]:
     """The cleaned segmentation from the prompt camera's contact sheets (none without cameras)."""
     if job.prompt_camera is None:
         return []
-    windows = await job.cpu(
-        contact_sheets, job.frames, job.episode, job.prompt_camera, sheet_config(job)
-    )
+    windows = await prompt_windows(job, sheet_config(job))
     segments = await _segments(job, task, windows)
     if not segments:
         raise ModuleFailed(f"episode {job.index}: no usable subtask segmentation came back")
@@ -120,15 +115,13 @@ async def _effective_task(job: EpisodeJob) -> tuple[str, bool]:
         return stored, False
     overview = max(job.config.plan.max_frames_per_prompt - 1, 1) / max(job.duration, 1e-6)
     rate = min(job.config.plan.frames_per_second, overview)
-    windows = await job.cpu(
-        contact_sheets, job.frames, job.episode, job.prompt_camera, sheet_config(job, rate)
-    )
+    windows = await prompt_windows(job, sheet_config(job, rate))
     answer = await job.ask(
         "task",
         TaskAnswer,
         {"window_start": 0.0, "window_end": job.duration, "stored_task": stored},
         {"window": [0.0, job.duration]},
-        await sheet_images(job, windows[0]),
+        sheet_images(job, windows[0].images),
     )
     return (answer.task.strip(), True) if answer is not None else (stored, False)
 
@@ -151,7 +144,7 @@ async def _task_rows(job: EpisodeJob, task: str, derived: bool) -> list[dict]:
     return [text_row("task_aug", text, job.t0, role="user") for text in texts]
 
 
-async def _segments(job: EpisodeJob, task: str, windows: list[ContactSheetWindow]) -> list[Segment]:
+async def _segments(job: EpisodeJob, task: str, windows: list[EncodedWindow]) -> list[Segment]:
     config = job.config.plan
     bounds = [
         (window.start, windows[i + 1].start if i + 1 < len(windows) else job.duration)
@@ -175,10 +168,10 @@ async def _segments(job: EpisodeJob, task: str, windows: list[ContactSheetWindow
 
 
 async def _segment_window(
-    job: EpisodeJob, task: str, window: ContactSheetWindow, bounds: tuple[float, float]
+    job: EpisodeJob, task: str, window: EncodedWindow, bounds: tuple[float, float]
 ) -> list[Span]:
     start, end = bounds
-    images = await sheet_images(job, window)
+    images = sheet_images(job, window.images)
     context = {
         "window": [start, end],
         "tile_times": window.timestamps,
@@ -218,8 +211,14 @@ async def _relabelled(job: EpisodeJob, task: str, segments: list[Segment]) -> li
     ends = [s.timestamp for s in segments[1:]] + [job.duration]
 
     async def relabel(segment: Segment, end: float) -> Segment:
-        sheet = await job.cpu(_span_sheet, job, segment.timestamp, end)
-        cam = job.dataset.cameras[job.prompt_camera]
+        sheet = await job.frame_work(
+            frame_worker.encoded_span_sheet,
+            job.prompt_camera,
+            segment.timestamp,
+            end,
+            RELABEL_TILES,
+            sheet_config(job),
+        )
         answer = await job.ask(
             "relabel",
             RelabelAnswer,
@@ -230,27 +229,13 @@ async def _relabelled(job: EpisodeJob, task: str, segments: list[Segment]) -> li
                 "label": segment.label,
             },
             {"span": [segment.timestamp, end]},
-            [(sheet.encode(), job.prompt_camera, cam.width, cam.height)],
+            sheet_images(job, [sheet]),
         )
         if answer is None:
             return segment
         return Segment(answer.label.strip(), segment.start_frame, segment.timestamp)
 
     return list(await asyncio.gather(*(relabel(s, e) for s, e in zip(segments, ends, strict=True))))
-
-
-def _span_sheet(job: EpisodeJob, start: float, end: float) -> ContactSheet:
-    """One sheet of at most `RELABEL_TILES` frames spread over a single span."""
-    config = sheet_config(job)
-    last = max(start, end - 1.0 / job.dataset.fps)
-    times = np.linspace(start, last, RELABEL_TILES)
-    frames = job.frames.frames(job.episode, job.prompt_camera, times, width=config.tile_width)
-    unique = list({frame.index: frame for frame in frames}.values())
-    tiles = [(f.index, f.timestamp, Image.fromarray(f.image)) for f in unique]
-    size = (unique[0].source_width, unique[0].source_height)
-    return tile_sheet(
-        job.index, job.prompt_camera, tiles, size, config, time_decimals(job.dataset.fps)
-    )
 
 
 async def _memory_rows(job: EpisodeJob, task: str, segments: list[Segment]) -> list[dict]:

@@ -21,6 +21,7 @@ from steerlang.annotate.frames import (
     ModelCoordinates,
     convention_for_model,
 )
+from steerlang.annotate.frames import worker as frame_worker
 
 PROMPTS = ("vqa",)
 TYPE_HINTS = {
@@ -88,11 +89,9 @@ async def _pair(job: EpisodeJob, frame: int, camera: str, kind: str) -> list[dic
     cam = job.dataset.cameras[camera]
     time = job.stored_time(frame)
 
-    def encode() -> EncodedImage:
-        picture = job.frames.frames(job.episode, camera, [time])[0]
-        return picture.encode(config.jpeg_quality, config.max_side or None)
-
-    image = await job.cpu(encode)
+    (image,) = await job.frame_work(
+        frame_worker.encoded_frames, camera, [time], config.jpeg_quality, config.max_side or None
+    )
     coordinates = coordinates_for(job)
     answer = await job.ask(
         "vqa",

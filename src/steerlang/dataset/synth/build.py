@@ -7,11 +7,9 @@ an interrupted run never leaves a half-written dataset at `out`.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import tempfile
-import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +34,7 @@ from steerlang.dataset.synth.scene import EpisodeScript, make_script, make_task_
 from steerlang.dataset.synth.truth import episode_truth
 from steerlang.dataset.synth.video import CODECS, encode_video, png_bytes
 from steerlang.errors import SteerlangError
+from steerlang.processes import worker_context
 from steerlang.schema import LEGACY_SUBTASK_COLUMN
 
 DEFAULT_CAMERAS = (CameraSpec("top", 640, 480), CameraSpec("wrist", 320, 240))
@@ -147,7 +146,7 @@ def _build(config: SynthConfig, root: Path) -> None:
     video_groups = _groups(scripts, per_video, config.chunks_size)
 
     futures: list[Future] = []
-    context = _worker_context()
+    context = worker_context()
     with ProcessPoolExecutor(max_workers=max(config.workers, 1), mp_context=context) as pool:
         for camera in video_cameras:
             for chunk, file, group in video_groups:
@@ -167,15 +166,6 @@ def _build(config: SynthConfig, root: Path) -> None:
     _write_tasks(root, tasks)
     _write_info(config, root, scripts, tasks, video_cameras, image_cameras)
     _write_global_stats(root, scripts, config.fps)
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """Fork when this process runs no other thread: it is the fastest start and re-imports
-    nothing. With threads running (a caller's decoders, servers), a forked child could
-    inherit a lock mid-use, so then spawn."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
 
 
 def _features(config: SynthConfig, video_cameras, image_cameras) -> dict[str, Any]:

@@ -1,0 +1,123 @@
+"""Frame work for the annotate pipeline, run in worker processes.
+
+Decoding, tiling and JPEG encoding hold the GIL often enough that, in the
+annotating process, they would compete with the event loop that drives the
+model calls. In workers they use the other cores and send back only JPEG
+bytes. Each worker opens the dataset once and keeps its own bounded frame
+cache. Functions take the dataset root and episode index (picklable) and raise
+plain `SteerlangError`s, whose messages survive the trip back.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
+
+import numpy as np
+from PIL import Image
+
+from steerlang.annotate.frames.encode import EncodedImage
+from steerlang.annotate.frames.errors import FrameError
+from steerlang.annotate.frames.sheets import (
+    ContactSheetConfig,
+    contact_sheets,
+    tile_sheet,
+    time_decimals,
+)
+from steerlang.annotate.frames.source import FrameSource
+from steerlang.dataset import open_dataset
+from steerlang.errors import SteerlangError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_sources: dict[str, FrameSource] = {}
+
+
+@dataclass(frozen=True)
+class EncodedWindow:
+    """One prompt's contact sheets, encoded, and the source times its tiles show."""
+
+    index: int
+    timestamps: list[float]
+    start: float
+    end: float
+    images: list[EncodedImage]
+
+
+def _plain_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """A `FrameError` does not pickle with its extra fields; its message is what matters."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except FrameError as exc:
+            raise SteerlangError(str(exc)) from None
+
+    return wrapper
+
+
+def _source(root: str) -> FrameSource:
+    if root not in _sources:
+        _sources[root] = FrameSource(open_dataset(root, check_videos=False))
+    return _sources[root]
+
+
+@_plain_errors
+def check_episode(root: str, episode: int) -> None:
+    """Fail now, before any model call, if one of the episode's cameras cannot be read."""
+    _source(root).check_episode(episode)
+
+
+@_plain_errors
+def encoded_windows(
+    root: str, episode: int, camera: str, config: ContactSheetConfig
+) -> list[EncodedWindow]:
+    return [
+        EncodedWindow(
+            window.index,
+            window.timestamps,
+            window.start,
+            window.end,
+            [sheet.encode() for sheet in window.sheets],
+        )
+        for window in contact_sheets(_source(root), episode, camera, config)
+    ]
+
+
+@_plain_errors
+def encoded_frames(
+    root: str,
+    episode: int,
+    camera: str,
+    times: Sequence[float],
+    quality: int,
+    max_side: int | None,
+) -> list[EncodedImage]:
+    """The distinct frames nearest to `times`, JPEG-encoded with their geometry."""
+    frames = _source(root).frames(episode, camera, times)
+    unique = {frame.index: frame for frame in frames}.values()
+    return [frame.encode(quality, max_side) for frame in unique]
+
+
+@_plain_errors
+def encoded_span_sheet(
+    root: str,
+    episode: int,
+    camera: str,
+    start: float,
+    end: float,
+    tiles: int,
+    config: ContactSheetConfig,
+) -> EncodedImage:
+    """One sheet of at most `tiles` frames spread over [start, end)."""
+    source = _source(root)
+    last = max(start, end - 1.0 / source.dataset.fps)
+    frames = source.frames(episode, camera, np.linspace(start, last, tiles), config.tile_width)
+    unique = list({frame.index: frame for frame in frames}.values())
+    picked = [(f.index, f.timestamp, Image.fromarray(f.image)) for f in unique]
+    size = (unique[0].source_width, unique[0].source_height)
+    decimals = time_decimals(source.dataset.fps)
+    return tile_sheet(episode, camera, picked, size, config, decimals).encode()
