@@ -27,7 +27,7 @@ from tests.language_rows import file_bytes, stage_all
 SYNTH = {"episodes": 8, "episodes_per_file": 2, "video": False, "legacy_subtask_index": True}
 CHILD = (
     "import sys; from steerlang.annotate import write_command; "
-    "sys.stdin.readline(); write_command.main(['--root', sys.argv[1]])"
+    "print('ready', flush=True); sys.stdin.readline(); write_command.main(['--root', sys.argv[1]])"
 )
 
 
@@ -53,9 +53,9 @@ def assert_each_file_old_or_new(root, old, new):
 def start_writer(root):
     """A child `steerlang write`, imported and waiting; returns (process, go)."""
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(root)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
+        [sys.executable, "-c", CHILD, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
-    time.sleep(0.3)  # let it finish importing before the clock starts
+    assert child.stdout.readline() == b"ready\n"  # imported: the clock starts at the write
 
     def go() -> None:
         child.stdin.write(b"go\n")
