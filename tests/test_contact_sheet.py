@@ -99,7 +99,7 @@ def test_grid_has_no_filler_tiles(sheets_setup):
             x, y, w, h = tile.box
             outside[y - label_height(64) : y + h, x : x + w] = False
         assert (pixels[outside] == BACKGROUND).all()  # gutters and empty cells: background only
-    five = [(i, i / 10, Image.new("RGB", (64, 48), (9, 9, 9))) for i in range(5)]
+    five = [(i, i / 10, np.full((48, 64, 3), 9, np.uint8)) for i in range(5)]
     sheet = tile_sheet(0, TOP.key, five, (TOP.width, TOP.height), ContactSheetConfig(columns=4))
     assert [tile.box[:2] for tile in sheet.tiles] == [
         (2, 2 + label_height(64)),

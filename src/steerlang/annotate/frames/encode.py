@@ -46,7 +46,8 @@ def encode_jpeg(
     if not 1 <= quality <= 100:
         raise ValueError(f"JPEG quality must be within 1..100, got {quality}")
     picture = image if isinstance(image, Image.Image) else Image.fromarray(image)
-    picture = picture.convert("RGB")
+    if picture.mode != "RGB":
+        picture = picture.convert("RGB")
     if max_side is not None and max(picture.size) > max_side:
         scale = max_side / max(picture.size)
         size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from steerlang.annotate.frames.encode import DEFAULT_JPEG_QUALITY, EncodedImage, encode_jpeg
@@ -22,8 +23,17 @@ from steerlang.annotate.frames.source import EpisodeRef, FrameSource
 from steerlang.annotate.frames.timeline import sample_frames, split_windows
 from steerlang.errors import SteerlangError
 
-BACKGROUND = (255, 255, 255)
+BACKGROUND_LEVEL = 255  # white; one grey level, so a sheet is filled by a plain memset
+BACKGROUND = (BACKGROUND_LEVEL,) * 3
 LABEL_BACKGROUND = (232, 232, 232)
+
+# Pillow hands a freed image's memory back to the OS by default, so each new sheet
+# page-faults a fresh multi-megabyte buffer in again, which costs about as much as
+# tiling it. Keeping a few freed blocks (Pillow's own PILLOW_BLOCKS_MAX setting)
+# lets sheets reuse them; a larger setting made by the user is left alone.
+PILLOW_BLOCKS_KEPT = 4
+if Image.core.get_blocks_max() < PILLOW_BLOCKS_KEPT:
+    Image.core.set_blocks_max(PILLOW_BLOCKS_KEPT)
 LABEL_TEXT = (0, 0, 0)
 
 
@@ -126,11 +136,11 @@ def contact_sheets(
     stamps = source.timestamps(episode)
     samples = sample_frames(stamps, config.frames_per_second)
     decimals = time_decimals(source.dataset.fps)
-    tiles: list[tuple[int, float, Image.Image]] = []
+    tiles: list[tuple[int, float, np.ndarray]] = []
     size = None
     for frame in source.iter_frames(episode, camera, stamps[samples], width=config.tile_width):
         size = (frame.source_width, frame.source_height)
-        tiles.append((frame.index, frame.timestamp, Image.fromarray(frame.image)))
+        tiles.append((frame.index, frame.timestamp, frame.image))
     assert size is not None, "an episode has at least one frame"
     per_sheet = config.columns * config.rows
     record = source.episode(episode)
@@ -157,33 +167,42 @@ def contact_sheets(
 def tile_sheet(
     episode: int,
     camera: str,
-    tiles: Sequence[tuple[int, float, Image.Image]],
+    tiles: Sequence[tuple[int, float, np.ndarray]],
     source_size: tuple[int, int],
     config: ContactSheetConfig,
     decimals: int = 2,
 ) -> ContactSheet:
-    """Lay (frame index, timestamp, tile image) out on a grid just big enough for them."""
+    """Lay (frame index, timestamp, RGB tile) out on a grid just big enough for them.
+
+    The grid is assembled as one array (tiles and labels copied into place) and
+    becomes an image once: pasting into a filled PIL image cost more than the JPEG.
+    """
     rows = math.ceil(len(tiles) / config.columns)
     columns = math.ceil(len(tiles) / rows)
-    tile_w, tile_h = tiles[0][2].size
+    tile_h, tile_w = tiles[0][2].shape[:2]
     band = label_height(tile_w)
     gutter = _gutter(tile_w)
     cell_h = band + tile_h
-    sheet = Image.new(
-        "RGB",
-        (columns * tile_w + (columns + 1) * gutter, rows * cell_h + (rows + 1) * gutter),
-        BACKGROUND,
+    sheet = np.full(
+        (rows * cell_h + (rows + 1) * gutter, columns * tile_w + (columns + 1) * gutter, 3),
+        BACKGROUND_LEVEL,
+        np.uint8,
     )
     placed = []
     for position, (frame_index, timestamp, picture) in enumerate(tiles):
         row, column = divmod(position, columns)
         x = gutter + column * (tile_w + gutter)
         y = gutter + row * (cell_h + gutter)
-        sheet.paste(time_label(format_time(timestamp, decimals), tile_w), (x, y))
-        sheet.paste(picture, (x, y + band))
+        sheet[y : y + band, x : x + tile_w] = time_label(format_time(timestamp, decimals), tile_w)
+        sheet[y + band : y + cell_h, x : x + tile_w] = picture
         placed.append(SheetTile(frame_index, timestamp, (x, y + band, tile_w, tile_h)))
     return ContactSheet(
-        episode, camera, sheet, tuple(placed), *source_size, jpeg_quality=config.jpeg_quality
+        episode,
+        camera,
+        Image.fromarray(sheet),
+        tuple(placed),
+        *source_size,
+        jpeg_quality=config.jpeg_quality,
     )
 
 
@@ -204,12 +223,15 @@ def label_height(tile_width: int) -> int:
 
 
 @lru_cache(maxsize=4096)
-def time_label(text: str, tile_width: int) -> Image.Image:
-    """The band drawn above a tile: its time in dark text sized to stay legible at this width."""
+def time_label(text: str, tile_width: int) -> np.ndarray:
+    """The band drawn above a tile (RGB, read-only): its time in dark text sized to stay
+    legible at this width."""
     pad = _label_padding(tile_width)
     band = Image.new("RGB", (tile_width, label_height(tile_width)), LABEL_BACKGROUND)
     ImageDraw.Draw(band).text((pad, pad), text, fill=LABEL_TEXT, font=_font(tile_width))
-    return band
+    pixels = np.asarray(band)
+    pixels.setflags(write=False)
+    return pixels
 
 
 def _font_size(tile_width: int) -> int:

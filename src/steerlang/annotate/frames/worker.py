@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
 import numpy as np
-from PIL import Image
 
 from steerlang.annotate.frames.encode import EncodedImage
 from steerlang.annotate.frames.errors import FrameError
@@ -117,7 +116,7 @@ def encoded_span_sheet(
     last = max(start, end - 1.0 / source.dataset.fps)
     frames = source.frames(episode, camera, np.linspace(start, last, tiles), config.tile_width)
     unique = list({frame.index: frame for frame in frames}.values())
-    picked = [(f.index, f.timestamp, Image.fromarray(f.image)) for f in unique]
+    picked = [(f.index, f.timestamp, f.image) for f in unique]
     size = (unique[0].source_width, unique[0].source_height)
     decimals = time_decimals(source.dataset.fps)
     return tile_sheet(episode, camera, picked, size, config, decimals).encode()
