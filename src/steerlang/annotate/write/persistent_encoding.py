@@ -1,27 +1,26 @@
-"""`language_persistent` in the form parquet encodes fastest, with the same bytes on disk.
+"""`language_persistent` in the forms the writer hands it on: rows once, or dictionary arrays.
 
-An episode's persistent rows repeat on every frame (e.g. 25 rows x 1,000 frames),
-so parquet's dictionary encoder would hash the same few values over a million
-times per shard. Given Arrow dictionary arrays instead (each distinct value once
-plus int32 indices), it writes the dictionary and the indices directly: the
-pages come out byte-identical, only the hashing is skipped.
+An episode's persistent rows repeat on every frame (e.g. 25 rows x 1,000 frames).
+Normally the writer never builds that repetition: `same_on_every_frame` finds a
+column that holds the same rows on every frame, and `persistent_chunks` encodes
+such an episode's parquet pages itself from the rows once.
 
-The writer is therefore opened with `encoding_schema` (dictionary leaves) and
-`store_schema=False`, and the footer gets `footer_metadata`: exactly the
-key-value metadata, `ARROW:schema` included, that pyarrow writes for the declared
-schema. Readers see the declared types; the file equals a plain write.
+When pyarrow must encode the column after all (cells that differ between frames,
+or a codec the writer cannot reproduce), it is given Arrow dictionary arrays for
+the string leaves (each distinct value once plus int32 indices): parquet then
+writes the dictionary and the indices directly, skipping the hashing of the same
+few values over a million times. The pages come out byte-identical to those of
+the plain string type, and the file's footer describes the declared type (see
+`footer_template`), so readers never see the dictionary form.
 """
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from steerlang.schema import PERSISTENT_COLUMN, PERSISTENT_TYPE, repeat_offsets, repeated
+from steerlang.schema import PERSISTENT_TYPE, repeat_offsets, repeated
 
 # The string leaves. Parquet takes dictionary arrays directly only for string-like
 # values (a float32 dictionary would be expanded again), and camera is always null.
@@ -39,22 +38,19 @@ ENCODED_PERSISTENT_TYPE = pa.list_(
 )
 
 
-def encoding_schema(schema: pa.Schema) -> pa.Schema:
-    """`schema` with `language_persistent` in its encoding type."""
-    index = schema.get_field_index(PERSISTENT_COLUMN)
-    return schema.set(index, pa.field(PERSISTENT_COLUMN, ENCODED_PERSISTENT_TYPE))
-
-
-def footer_metadata(schema: pa.Schema) -> dict[bytes, bytes]:
-    """What to pass `ParquetWriter.add_key_value_metadata` so that the footer holds
-    exactly the key-value metadata a plain write of `schema` stores (its metadata and
-    `ARROW:schema`, in the same order)."""
-    sink = io.BytesIO()
-    pq.ParquetWriter(sink, schema).close()
-    sink.seek(0)
-    stored = pq.ParquetFile(sink).metadata.metadata
-    # the writer's merge stores added entries last-first; a test checks the bytes match
-    return dict(reversed(stored.items()))
+def same_on_every_frame(column: pa.ListArray) -> pa.StructArray | None:
+    """The rows every frame of `column` (declared type) holds, or None if frames differ."""
+    if not len(column) or column.null_count:
+        return None
+    offsets = np.asarray(column.offsets, dtype=np.int64)
+    counts = np.diff(offsets)
+    if (counts != counts[0]).any():
+        return None
+    values = column.values.slice(offsets[0], offsets[-1] - offsets[0])
+    first = values.slice(0, counts[0])
+    if len(column) > 1 and not values.equals(repeated(first, len(column))):
+        return None
+    return first
 
 
 def repeated_persistent(struct: pa.StructArray, n_frames: int) -> pa.ListArray:

@@ -5,14 +5,16 @@ metadata (only `huggingface` is updated); each column's compression codec.
 Changed: the language columns get exactly the declared types (appended at the
 end, or replaced where they already were); the legacy `subtask_index` column is
 dropped; each episode becomes exactly one row group.
+
+The episodes are written by `episode_shard` (pyarrow encodes all but
+`language_persistent`, whose chunks are spliced in).
 """
 
 from __future__ import annotations
 
 import functools
-import io
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +22,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from steerlang.annotate.atomic_file import fsync_file
+from steerlang.annotate.write.episode_shard import leaf_paths, others_schema, write_episode_shard
 from steerlang.annotate.write.hf_metadata import updated_metadata
-from steerlang.annotate.write.persistent_encoding import encoded, encoding_schema, footer_metadata
+from steerlang.annotate.write.persistent_chunks import PersistentCells
+from steerlang.annotate.write.persistent_encoding import same_on_every_frame
 from steerlang.dataset.records import EpisodeRecord
 from steerlang.errors import SteerlangError
 from steerlang.schema import (
@@ -31,9 +35,9 @@ from steerlang.schema import (
     empty_column,
 )
 
-# episode, its frame timestamps → its new (persistent, events) columns, or None to keep/empty;
-# persistent in `persistent_encoding.ENCODED_PERSISTENT_TYPE`, events in the declared type
-ColumnSource = Callable[[EpisodeRecord, np.ndarray], tuple[pa.Array, pa.Array] | None]
+# episode, its frame timestamps → its new (persistent rows once, events column), or None to
+# keep/empty; both in the declared types
+ColumnSource = Callable[[EpisodeRecord, np.ndarray], tuple[PersistentCells, pa.Array] | None]
 
 
 def is_final(schema: pa.Schema) -> bool:
@@ -90,41 +94,30 @@ def _write_rewritten(
         has_both = all(name in parquet.schema_arrow.names for name in LANGUAGE_COLUMNS)
         return parquet.read(columns=list(LANGUAGE_COLUMNS)) if has_both else None
 
-    def kept_columns(episode: EpisodeRecord) -> tuple[pa.Array, pa.Array]:
+    def kept_columns(episode: EpisodeRecord) -> tuple[PersistentCells, pa.Array]:
         cells = existing()
         if cells is None:
             persistent, events = (empty_column(name, episode.length) for name in LANGUAGE_COLUMNS)
         else:
             part = cells.slice(episode.row_start, episode.length)
             persistent, events = _kept_columns(part, source, episode)
-        return encoded(persistent), events
+        rows = same_on_every_frame(persistent)
+        return (persistent if rows is None else rows), events
 
-    leaves = _leaf_paths(schema)
-    language = set(_leaf_paths(pa.schema([schema.field(name) for name in LANGUAGE_COLUMNS])))
+    others = others_schema(schema)
     timestamps = table.column("timestamp").to_numpy().astype(np.float32, copy=False)
-    with pq.ParquetWriter(
-        target,
-        encoding_schema(schema),
-        compression=_codecs(parquet.metadata, leaves),
-        # min/max of language leaves serve no reader and cost ~15% of their encoding
-        write_statistics=[path for path in leaves if path not in language],
-        store_schema=False,  # footer_metadata below stores the declared schema
-    ) as writer:
+
+    def parts() -> Iterator[tuple[pa.Table, PersistentCells]]:
         for episode in episodes:
             part = table.slice(episode.row_start, episode.length)
             frames = timestamps[episode.row_start : episode.row_stop]
-            columns = new_columns(episode, frames) or kept_columns(episode)
-            arrays = [
-                columns[LANGUAGE_COLUMNS.index(f.name)]
-                if f.name in LANGUAGE_COLUMNS
-                else part.column(f.name)
-                for f in schema
-            ]
-            writer.write_table(
-                pa.Table.from_arrays(arrays, schema=writer.schema),
-                row_group_size=max(episode.length, 1),
-            )
-        writer.add_key_value_metadata(footer_metadata(schema))
+            cells, events = new_columns(episode, frames) or kept_columns(episode)
+            arrays = [events if f.name in LANGUAGE_COLUMNS else part.column(f.name) for f in others]
+            yield pa.Table.from_arrays(arrays, schema=others), cells
+
+    codecs = _codecs(parquet.metadata, leaf_paths(schema))
+    with open(target, "wb") as out:
+        write_episode_shard(out, schema, codecs, parts())
 
 
 def _kept_columns(cells: pa.Table, source: Path, episode: EpisodeRecord) -> tuple[pa.Array, ...]:
@@ -142,31 +135,12 @@ def _kept_columns(cells: pa.Table, source: Path, episode: EpisodeRecord) -> tupl
 
 
 def _codecs(metadata: pq.FileMetaData, leaves: Sequence[str]) -> dict[str, str]:
-    """Each leaf column's codec as in the source; new leaves use the source's commonest one."""
+    """Each leaf column's parquet codec as in the source; new leaves get the commonest one."""
     found: dict[str, str] = {}
     if metadata.num_row_groups:
         group = metadata.row_group(0)
         for i in range(group.num_columns):
             chunk = group.column(i)
-            found[chunk.path_in_schema] = _codec_name(chunk.compression)
-    default = Counter(found.values()).most_common(1)[0][0] if found else "snappy"
+            found[chunk.path_in_schema] = chunk.compression
+    default = Counter(found.values()).most_common(1)[0][0] if found else "SNAPPY"
     return {path: found.get(path, default) for path in leaves}
-
-
-def _codec_name(parquet_name: str) -> str:
-    name = parquet_name.lower()
-    return {"uncompressed": "none", "lz4_raw": "lz4"}.get(name, name)
-
-
-def _leaf_paths(schema: pa.Schema) -> list[str]:
-    return list(_leaf_paths_cached(schema.remove_metadata()))
-
-
-@functools.lru_cache(maxsize=32)
-def _leaf_paths_cached(schema: pa.Schema) -> tuple[str, ...]:
-    """Parquet leaf paths of a schema, as parquet itself names them."""
-    sink = io.BytesIO()
-    pq.ParquetWriter(sink, schema).close()
-    sink.seek(0)
-    parquet_schema = pq.ParquetFile(sink).schema
-    return tuple(parquet_schema.column(i).path for i in range(len(parquet_schema)))
