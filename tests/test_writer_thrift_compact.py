@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from steerlang.annotate.write.chunk_splice import FOOTER_SHAPE, ChunkBytes, scan_chunks
+from steerlang.annotate.write.chunk_splice import ChunkBytes, ParquetBytes
 from steerlang.annotate.write.thrift_compact import (
     BINARY,
     BOOL,
@@ -85,7 +85,7 @@ WRITER_OPTIONS = [
 @pytest.mark.parametrize("options", WRITER_OPTIONS)
 def test_pyarrow_footers_roundtrip_byte_for_byte(options):
     footer = footer_of(parquet_bytes(sample_table(), **options))
-    for shape in (None, FOOTER_SHAPE, {}):
+    for shape in (None, {4: {}}, {4: {1: {3: {}}}}, {}):
         decoded, end = decode_struct(footer, 0, shape)
         assert end == len(footer)
         assert encode_struct(decoded) == footer
@@ -95,9 +95,10 @@ def test_pyarrow_footers_roundtrip_byte_for_byte(options):
 def test_page_headers_roundtrip_and_chunks_scan_to_their_metadata(options):
     data = parquet_bytes(sample_table(), **options)
     metadata = pq.ParquetFile(pa.BufferReader(data)).metadata
-    footer, _ = decode_struct(footer_of(data), 0, FOOTER_SHAPE)
-    for index, group in enumerate(footer[4].items):
-        chunks = scan_chunks(group[1])
+    parsed = ParquetBytes.parse(data)
+    assert encode_struct(parsed.footer) == footer_of(data)
+    assert len(parsed.columns) == metadata.num_row_groups
+    for index, chunks in enumerate(parsed.columns):
         assert len(chunks) == metadata.num_columns
         for column, chunk in enumerate(chunks):
             expected = metadata.row_group(index).column(column)

@@ -40,8 +40,6 @@ from steerlang.annotate.write.thrift_compact import (
 
 MAGIC = b"PAR1"
 _LENGTH = struct.Struct("<I")
-# decode a footer down to each row group's fields; its chunk list stays encoded (`ChunkBytes`)
-FOOTER_SHAPE = {ids.FILE_ROW_GROUPS: {}}
 _FILE_FIELDS = frozenset(
     {ids.FILE_VERSION, ids.FILE_SCHEMA, ids.FILE_NUM_ROWS, ids.FILE_ROW_GROUPS, 5, 6, 7}
 )
@@ -102,14 +100,12 @@ class ChunkBytes:
                 raise ValueError(f"ColumnChunk field {last} (page index/encryption) is unsupported")
             else:
                 pos = skip_value(data, pos, kind)
-        pages = [
-            facts.get(field_id, 0)
-            for field_id in (ids.META_DATA_PAGE_OFFSET, ids.META_DICTIONARY_PAGE_OFFSET)
-        ]
-        start = min([offset for offset in pages if offset] or [0])
+        data_page = facts.get(ids.META_DATA_PAGE_OFFSET, 0)
+        dictionary_page = facts.get(ids.META_DICTIONARY_PAGE_OFFSET, 0)
+        start = min(data_page, dictionary_page) if data_page and dictionary_page else data_page
         chunk = cls(
             data[begin:pos],
-            start,
+            start or dictionary_page,
             facts[ids.META_TOTAL_COMPRESSED_SIZE],
             facts[ids.META_TOTAL_UNCOMPRESSED_SIZE],
             tuple(offsets),
@@ -139,54 +135,73 @@ def _field(data: bytes, pos: int, header: int, last: int) -> tuple[int, int, int
     return kind, field_id, pos
 
 
+_META_FACTS = frozenset(
+    {
+        ids.META_DATA_PAGE_OFFSET,
+        ids.META_DICTIONARY_PAGE_OFFSET,
+        ids.META_TOTAL_COMPRESSED_SIZE,
+        ids.META_TOTAL_UNCOMPRESSED_SIZE,
+    }
+)
+_PAGE_OFFSETS = frozenset({ids.META_DATA_PAGE_OFFSET, ids.META_DICTIONARY_PAGE_OFFSET})
+
+
 def _scan_meta(
     data: bytes, pos: int, chunk: int, offsets: list[tuple[int, int, int]], facts: dict[int, int]
 ) -> int:
-    """Scan a ColumnMetaData: note its sizes and page offsets; returns the position after it."""
+    """Scan a ColumnMetaData: note its sizes and page offsets; returns the position after it.
+    Runs once per chunk of a footer, so field headers and integers are read inline."""
     last = 0
     while True:
         header = data[pos]
         pos += 1
         if header == 0:
             return pos
-        kind, last, pos = _field(data, pos, header, last)
-        if kind == I64 and last in (
-            ids.META_DATA_PAGE_OFFSET,
-            ids.META_DICTIONARY_PAGE_OFFSET,
-            ids.META_TOTAL_COMPRESSED_SIZE,
-            ids.META_TOTAL_UNCOMPRESSED_SIZE,
-        ):
-            value, end = read_zigzag(data, pos)
+        kind = header & 0x0F
+        if header >> 4:
+            last += header >> 4
+        else:
+            last, pos = read_zigzag(data, pos)
+        if kind == I64 and last in _META_FACTS:
+            begin = pos
+            value = shift = 0
+            while True:
+                byte = data[pos]
+                pos += 1
+                value |= (byte & 0x7F) << shift
+                if byte < 0x80:
+                    break
+                shift += 7
+            value = (value >> 1) ^ -(value & 1)
             facts[last] = value
-            page_offset = last in (ids.META_DATA_PAGE_OFFSET, ids.META_DICTIONARY_PAGE_OFFSET)
-            if page_offset and value:  # 0: no such page (a row group of no rows has no data page)
-                offsets.append((pos - chunk, end - chunk, value))
-            pos = end
+            if value and last in _PAGE_OFFSETS:  # 0: no such page (a row group of no rows)
+                offsets.append((begin - chunk, pos - chunk, value))
         elif last in _UNMOVABLE_META_FIELDS:
             raise ValueError(f"ColumnMetaData field {last} (index/bloom filter) is unsupported")
         else:
             pos = skip_value(data, pos, kind)
 
 
-def scan_chunks(columns: Raw) -> list[ChunkBytes]:
-    """The chunks of a row group's encoded `columns` list."""
-    data = columns.data
-    size, element, pos = read_list_header(data, 0)
+def _chunk_list(data: bytes, pos: int) -> tuple[list[ChunkBytes], int]:
+    """The chunks of the encoded `columns` list at `pos`, and the position after it."""
+    size, element, pos = read_list_header(data, pos)
     if element != STRUCT:
         raise ValueError("a row group's columns are not a list of structs")
     chunks = []
     for _ in range(size):
         chunk, pos = ChunkBytes.scan(data, pos)
         chunks.append(chunk)
-    return chunks
+    return chunks, pos
 
 
 @dataclass(frozen=True)
 class ParquetBytes:
-    """A whole parquet file in memory with its footer decoded (`FOOTER_SHAPE`)."""
+    """A whole parquet file in memory: its footer decoded down to the row groups' fields,
+    and each row group's chunks scanned (`ChunkBytes`)."""
 
     data: bytes
     footer: ThriftStruct
+    columns: list[list[ChunkBytes]]  # per row group
 
     @classmethod
     def parse(cls, data: bytes) -> ParquetBytes:
@@ -194,13 +209,21 @@ class ParquetBytes:
             raise ValueError("not a parquet file (no PAR1 magic)")
         (length,) = _LENGTH.unpack_from(data, len(data) - 8)
         start = len(data) - 8 - length
-        footer, end = decode_struct(data, start, FOOTER_SHAPE)
+        columns: list[list[ChunkBytes]] = []
+
+        def chunk_list(data: bytes, pos: int) -> tuple[Raw, int]:
+            chunks, end = _chunk_list(data, pos)
+            columns.append(chunks)
+            return Raw(data[pos:end]), end
+
+        shape = {ids.FILE_ROW_GROUPS: {ids.ROW_GROUP_COLUMNS: chunk_list}}
+        footer, end = decode_struct(data, start, shape)
         if end != len(data) - 8:
             raise ValueError("parquet footer length does not match its content")
         unknown = set(footer.fields) - _FILE_FIELDS
         if unknown:
             raise ValueError(f"FileMetaData fields {sorted(unknown)} (encryption?) are unsupported")
-        return cls(data, footer)
+        return cls(data, footer, columns)
 
     def row_groups(self) -> list[ThriftStruct]:
         return self.footer[ids.FILE_ROW_GROUPS].items
@@ -209,7 +232,7 @@ class ParquetBytes:
         """The row group's chunks as pieces to splice into another file."""
         return [
             MovedChunk(self.data[c.start : c.start + c.compressed_size], c)
-            for c in scan_chunks(self.row_groups()[row_group][ids.ROW_GROUP_COLUMNS])
+            for c in self.columns[row_group]
         ]
 
 
@@ -241,7 +264,7 @@ def write_spliced(
     pos = len(MAGIC)
     groups = main.row_groups()
     for index, group in enumerate(groups):
-        chunks = scan_chunks(group[ids.ROW_GROUP_COLUMNS])
+        chunks = main.columns[index]
         start = pos
         before, pos = _copy(out, main.data, chunks[:position], pos)
         placed = []

@@ -11,7 +11,7 @@ decoding then encoding a footer written by parquet-cpp gives back its bytes
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +87,9 @@ class ThriftStruct:
 # Which parts of a struct to decode: None = everything; a mapping = this struct's
 # fields, where a container field is decoded (with the mapped sub-shape; list
 # elements share it) only if its id is a key, and otherwise kept as `Raw` bytes.
-Shape = Mapping[int, "Shape"] | None
+# A field mapped to a `FieldReader` is decoded by that function instead.
+FieldReader = Callable[[bytes, int], tuple[Any, int]]  # (data, position) → (value, end)
+Shape = Mapping[int, "Shape | FieldReader"] | None
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def read_zigzag(data: bytes, pos: int) -> tuple[int, int]:
 
 def skip_value(data: bytes, pos: int, kind: int) -> int:
     """Where the value of type `kind` at `pos` ends (bools in fields have no value bytes)."""
-    return pos if kind in _BOOLS else _Reader(data).skip(pos, kind)
+    return pos if kind in _BOOLS else _skip(data, pos, kind)
 
 
 def read_list_header(data: bytes, pos: int) -> tuple[int, int, int]:
@@ -206,7 +208,11 @@ class _Reader:
             elif kind in _BOOLS:
                 fields[last] = (BOOL, kind == BOOL)
             elif shape is None or last in shape or kind < LIST:
-                value, pos = self.value(pos, kind, None if shape is None else shape.get(last))
+                inner = None if shape is None else shape.get(last)
+                if callable(inner):
+                    value, pos = inner(data, pos)
+                else:
+                    value, pos = self.value(pos, kind, inner)
                 fields[last] = (kind, value)
             else:
                 end = self.skip(pos, kind)
@@ -259,67 +265,88 @@ class _Reader:
         return self.value(pos, kind, shape)
 
     def skip(self, pos: int, kind: int) -> int:
-        """Where the value of type `kind` at `pos` ends, without building it."""
-        data = self.data
-        if kind in _INTS:
-            while data[pos] >= 0x80:
-                pos += 1
-            return pos + 1
-        if kind == STRUCT:
-            while True:
-                header = data[pos]
-                pos += 1
-                if header == 0:
-                    return pos
-                if not header >> 4:  # long-form field id: a varint
-                    while data[pos] >= 0x80:
-                        pos += 1
-                    pos += 1
-                field_kind = header & 0x0F
-                if field_kind in _INTS:
-                    while data[pos] >= 0x80:
-                        pos += 1
-                    pos += 1
-                elif field_kind not in _BOOLS:
-                    pos = self.skip(pos, field_kind)
-        if kind in _LISTS:
-            size, element = data[pos] >> 4, data[pos] & 0x0F
+        return _skip(self.data, pos, kind)
+
+
+def _skip(data: bytes, pos: int, kind: int) -> int:
+    """Where the value of type `kind` at `pos` ends, without building it. Integers and
+    binaries, most of what is skipped, are stepped over inline."""
+    if kind in _INTS:
+        while data[pos] >= 0x80:
             pos += 1
-            if size == 15:
-                size, pos = self.varint(pos)
-            if element in _ONE_BYTE:
-                return pos + size
-            if element == DOUBLE:
-                return pos + 8 * size
-            if element in _INTS:
-                for _ in range(size):
-                    while data[pos] >= 0x80:
-                        pos += 1
-                    pos += 1
+        return pos + 1
+    if kind == STRUCT:
+        while True:
+            header = data[pos]
+            pos += 1
+            if header == 0:
                 return pos
-            for _ in range(size):
-                pos = self.skip(pos, element)
-            return pos
-        if kind == BINARY:
-            size, pos = self.varint(pos)
-            if pos + size > len(data):
-                raise IndexError("binary runs past the end")
+            if not header >> 4:  # long-form field id: a varint
+                while data[pos] >= 0x80:
+                    pos += 1
+                pos += 1
+            field_kind = header & 0x0F
+            if field_kind in _INTS:
+                while data[pos] >= 0x80:
+                    pos += 1
+                pos += 1
+            elif field_kind == BINARY:
+                pos = _skip_binary(data, pos)
+            elif field_kind not in _BOOLS:
+                pos = _skip(data, pos, field_kind)
+    if kind in _LISTS:
+        size, element = data[pos] >> 4, data[pos] & 0x0F
+        pos += 1
+        if size == 15:
+            size, pos = _Reader(data).varint(pos)
+        if element in _ONE_BYTE:
             return pos + size
-        if kind == BYTE:
-            return pos + 1
-        if kind == DOUBLE:
-            return pos + 8
-        if kind == MAP:
-            size, pos = self.varint(pos)
-            if not size:
-                return pos
-            key, value = data[pos] >> 4, data[pos] & 0x0F
-            pos += 1
+        if element == DOUBLE:
+            return pos + 8 * size
+        if element in _INTS:
             for _ in range(size):
-                pos = pos + 1 if key in _BOOLS else self.skip(pos, key)
-                pos = pos + 1 if value in _BOOLS else self.skip(pos, value)
+                while data[pos] >= 0x80:
+                    pos += 1
+                pos += 1
             return pos
-        raise ThriftError(f"unknown compact-protocol type {kind} at byte {pos}")
+        if element == BINARY:
+            for _ in range(size):
+                pos = _skip_binary(data, pos)
+            return pos
+        for _ in range(size):
+            pos = _skip(data, pos, element)
+        return pos
+    if kind == BINARY:
+        return _skip_binary(data, pos)
+    if kind == BYTE:
+        return pos + 1
+    if kind == DOUBLE:
+        return pos + 8
+    if kind == MAP:
+        size, pos = _Reader(data).varint(pos)
+        if not size:
+            return pos
+        key, value = data[pos] >> 4, data[pos] & 0x0F
+        pos += 1
+        for _ in range(size):
+            pos = pos + 1 if key in _BOOLS else _skip(data, pos, key)
+            pos = pos + 1 if value in _BOOLS else _skip(data, pos, value)
+        return pos
+    raise ThriftError(f"unknown compact-protocol type {kind} at byte {pos}")
+
+
+def _skip_binary(data: bytes, pos: int) -> int:
+    size = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        size |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            break
+        shift += 7
+    if pos + size > len(data):
+        raise IndexError("binary runs past the end")
+    return pos + size
 
 
 def _write_varint(out: bytearray, n: int) -> None:
