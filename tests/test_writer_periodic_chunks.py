@@ -12,10 +12,10 @@ import pytest
 
 from steerlang.annotate.write import periodic_chunk
 from steerlang.annotate.write.episode_shard import leaf_paths, others_schema, write_episode_shard
-from steerlang.annotate.write.language_columns import PersistentRows
 from steerlang.annotate.write.periodic_hybrid import periodic_hybrid
 from steerlang.annotate.write.persistent_chunks import writer_codec
 from steerlang.annotate.write.persistent_encoding import same_on_every_frame
+from steerlang.annotate.write.persistent_rows import PersistentRows
 from steerlang.annotate.write.thrift_compact import decode_struct
 from steerlang.schema import (
     COLUMN_TYPES,

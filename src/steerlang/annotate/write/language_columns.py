@@ -1,96 +1,30 @@
-"""One episode's staged rows → its persistent rows (once) and its events column.
+"""One episode's staged rows → its persistent rows (once) and its event rows, placed.
 
 Events are placed on the frame whose stored float32 timestamp equals theirs;
 no timestamp is ever recomputed from the fps.
-
-Every frame's persistent cell is `persistent_struct(rows).to_pylist()`. The
-writer encodes those Python values itself, and building the Arrow array only to
-turn it back costs more than the whole encoding, so `PersistentRows` computes the
-same values directly for rows of the usual Python types; other rows go through
-Arrow (which also raises the errors for rows that do not fit the type).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
+from steerlang.annotate.write.event_rows import EpisodeEvents
+from steerlang.annotate.write.persistent_rows import PersistentRows
 from steerlang.errors import SteerlangError
-from steerlang.schema import (
-    PERSISTENT_COLUMN,
-    column_for_style,
-    encode_tool_call,
-    events_column,
-    persistent_sort_key,
-    rows_to_struct_array,
-)
-
-_OPTIONAL_TEXT = ("content", "style", "camera")
-
-
-@dataclass(frozen=True)
-class PersistentRows:
-    """An episode's persistent rows in column order: the cell every one of its frames holds."""
-
-    rows: tuple[Mapping[str, Any], ...]
-    _values: list[dict[str, Any]] | None
-
-    @classmethod
-    def of(cls, rows: Sequence[Mapping[str, Any]]) -> PersistentRows:
-        ordered = tuple(sorted(rows, key=persistent_sort_key))
-        return cls(ordered, _python_values(ordered))
-
-    def struct(self) -> pa.StructArray:
-        """The rows as a struct array of the declared row type (`schema.persistent_struct`)."""
-        return rows_to_struct_array(self.rows, PERSISTENT_COLUMN)
-
-    def values(self) -> list[dict[str, Any]]:
-        """The cell as Python values, equal to `self.struct().to_pylist()`."""
-        return self.struct().to_pylist() if self._values is None else self._values
-
-
-def _python_values(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
-    """What `rows_to_struct_array(rows).to_pylist()` gives, or None for rows of other types."""
-    values = []
-    for row in rows:
-        role, calls, stamp = row.get("role"), row.get("tool_calls"), row.get("timestamp")
-        if type(role) is not str or type(stamp) not in (float, int):
-            return None
-        if any(
-            row.get(name) is not None and type(row.get(name)) is not str for name in _OPTIONAL_TEXT
-        ):
-            return None
-        if calls is not None:
-            if type(calls) is not list or any(type(call) is not dict for call in calls):
-                return None
-            calls = [encode_tool_call(call) for call in calls]
-        values.append(
-            {
-                "role": role,
-                "content": row.get("content"),
-                "style": row.get("style"),
-                "timestamp": stamp,
-                "camera": row.get("camera"),
-                "tool_calls": calls,
-            }
-        )
-    stamps = np.array([value["timestamp"] for value in values], dtype=np.float32).tolist()
-    for value, stamp in zip(values, stamps, strict=True):
-        value["timestamp"] = stamp
-    return values
+from steerlang.schema import PERSISTENT_COLUMN, column_for_style
 
 
 def episode_columns(
     episode: int, rows: Sequence[Mapping[str, Any]], frame_timestamps: np.ndarray
-) -> tuple[PersistentRows, pa.Array]:
-    """(the persistent rows, once, in column order; the language_events column).
+) -> tuple[PersistentRows, EpisodeEvents]:
+    """(the persistent rows, once, in column order; the event rows on their frames).
 
     Every frame holds the same persistent rows; the writer repeats them (or
     encodes the repetition directly, `persistent_chunks`), so they are built once.
+    The events become Arrow arrays a shard at a time (`event_rows.events_columns`).
     """
     persistent: list[Mapping[str, Any]] = []
     events: list[dict[str, Any]] = []
@@ -112,4 +46,4 @@ def episode_columns(
         )
     for row in events:
         del row["timestamp"]
-    return PersistentRows.of(persistent), events_column(events, positions, n)
+    return PersistentRows.of(persistent), EpisodeEvents.of(events, positions, n)

@@ -19,7 +19,6 @@ import pyarrow.parquet as pq
 from steerlang.annotate.write.chunk_splice import ParquetBytes, SplicedChunk, write_spliced
 from steerlang.annotate.write.footer_template import leaf_shapes, template_footer
 from steerlang.annotate.write.frame_shredding import ColumnShredder
-from steerlang.annotate.write.language_columns import PersistentRows
 from steerlang.annotate.write.parquet_ids import ROW_GROUP_NUM_ROWS
 from steerlang.annotate.write.periodic_chunk import can_encode, encode_periodic_chunk
 from steerlang.annotate.write.persistent_encoding import (
@@ -27,6 +26,7 @@ from steerlang.annotate.write.persistent_encoding import (
     encoded,
     repeated_persistent,
 )
+from steerlang.annotate.write.persistent_rows import PersistentRows
 from steerlang.schema import PERSISTENT_COLUMN
 
 # an episode's persistent cells: the rows every frame holds (staged, or kept from the

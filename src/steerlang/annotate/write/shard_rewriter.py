@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from steerlang.annotate.atomic_file import fsync_file
 from steerlang.annotate.write.episode_shard import leaf_paths, others_schema, write_episode_shard
+from steerlang.annotate.write.event_rows import EpisodeEvents, events_columns
 from steerlang.annotate.write.hf_metadata import updated_metadata
 from steerlang.annotate.write.persistent_chunks import PersistentCells
 from steerlang.annotate.write.persistent_encoding import same_on_every_frame
@@ -35,9 +36,9 @@ from steerlang.schema import (
     empty_column,
 )
 
-# episode, its frame timestamps → its new (persistent rows once, events column), or None to
-# keep/empty; both in the declared types
-ColumnSource = Callable[[EpisodeRecord, np.ndarray], tuple[PersistentCells, pa.Array] | None]
+# episode, its frame timestamps → its new (persistent rows once, event rows placed on frames),
+# or None to keep/empty its cells
+ColumnSource = Callable[[EpisodeRecord, np.ndarray], tuple[PersistentCells, EpisodeEvents] | None]
 
 
 def is_final(schema: pa.Schema) -> bool:
@@ -107,12 +108,19 @@ def _write_rewritten(
     others = others_schema(schema)
     timestamps = table.column("timestamp").to_numpy().astype(np.float32, copy=False)
 
+    columns = [
+        new_columns(episode, timestamps[episode.row_start : episode.row_stop])
+        or kept_columns(episode)
+        for episode in episodes
+    ]
+    placed = [events for _, events in columns if isinstance(events, EpisodeEvents)]
+    built = iter(events_columns(placed))  # one Arrow conversion for the shard's new events
+
     def parts() -> Iterator[tuple[pa.Table, PersistentCells]]:
-        for episode in episodes:
+        for episode, (cells, events) in zip(episodes, columns, strict=True):
             part = table.slice(episode.row_start, episode.length)
-            frames = timestamps[episode.row_start : episode.row_stop]
-            cells, events = new_columns(episode, frames) or kept_columns(episode)
-            arrays = [events if f.name in LANGUAGE_COLUMNS else part.column(f.name) for f in others]
+            column = next(built) if isinstance(events, EpisodeEvents) else events
+            arrays = [column if f.name in LANGUAGE_COLUMNS else part.column(f.name) for f in others]
             yield pa.Table.from_arrays(arrays, schema=others), cells
 
     codecs = _codecs(parquet.metadata, leaf_paths(schema))
