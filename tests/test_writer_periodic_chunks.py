@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from steerlang.annotate.write import periodic_chunk
+from steerlang.annotate.write.chunk_splice import ParquetBytes
 from steerlang.annotate.write.episode_shard import leaf_paths, others_schema, write_episode_shard
 from steerlang.annotate.write.periodic_hybrid import periodic_hybrid
 from steerlang.annotate.write.persistent_chunks import writer_codec
@@ -128,6 +129,12 @@ def assert_same_content(spliced: bytes, plain: bytes) -> None:
             assert mine.num_values == reference.num_values
             assert mine.physical_type == reference.physical_type
             assert mine.is_stats_set == reference.is_stats_set
+    for mine, reference in zip(
+        ParquetBytes.parse(spliced).columns, ParquetBytes.parse(plain).columns, strict=True
+    ):
+        for chunk, expected in zip(mine, reference, strict=True):  # size statistics agree
+            size_statistics = (decode_struct(c.encoded)[0][3].get(16) for c in (chunk, expected))
+            assert next(size_statistics) == next(size_statistics)
     for episode in range(ours.metadata.num_row_groups):
         filters = [("episode", "=", episode)]
         assert pq.read_table(pa.BufferReader(spliced), filters=filters).equals(

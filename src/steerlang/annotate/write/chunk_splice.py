@@ -20,7 +20,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from steerlang.annotate.write import parquet_ids as ids
 from steerlang.annotate.write.thrift_compact import (
@@ -66,9 +66,9 @@ class SplicedChunk(Protocol):
     def column_chunk(self, offset: int) -> bytes: ...
 
 
-@dataclass(frozen=True)
-class ChunkBytes:
-    """One encoded ColumnChunk and what the splice needs from it."""
+class ChunkBytes(NamedTuple):
+    """One encoded ColumnChunk and what the splice needs from it (a named tuple: one is made
+    per chunk of a footer)."""
 
     encoded: bytes
     start: int  # first page (dictionary or data) in its file
@@ -236,8 +236,7 @@ class ParquetBytes:
         ]
 
 
-@dataclass(frozen=True)
-class MovedChunk:
+class MovedChunk(NamedTuple):
     """A chunk taken from another parquet file, its metadata moved with it."""
 
     data: bytes
@@ -260,22 +259,24 @@ def write_spliced(
 ) -> None:
     """Write the assembled file to `out`: row group i gets `inserted(i)` before its
     main-file chunk number `position`; `template` is the full schema's footer."""
-    out.write(MAGIC)
+    # the file is assembled in memory (about the compressed shard) and written at once:
+    # hundreds of small writes per shard cost more than the copy
+    pieces: list[bytes | memoryview] = [MAGIC]
     pos = len(MAGIC)
     groups = main.row_groups()
     for index, group in enumerate(groups):
         chunks = main.columns[index]
         start = pos
-        before, pos = _copy(out, main.data, chunks[:position], pos)
+        before, pos = _copy(pieces, main.data, chunks[:position], pos)
         placed = []
         added_uncompressed = added_compressed = 0
         for piece in inserted(index):
             placed.append(piece.column_chunk(pos))
-            out.write(piece.data)
+            pieces.append(piece.data)
             pos += len(piece.data)
             added_uncompressed += piece.uncompressed_size
             added_compressed += len(piece.data)
-        after, pos = _copy(out, main.data, chunks[position:], pos)
+        after, pos = _copy(pieces, main.data, chunks[position:], pos)
         columns = [*before, *placed, *after]
         group.replace(
             ids.ROW_GROUP_COLUMNS, Raw(list_header(len(columns), STRUCT) + b"".join(columns))
@@ -292,13 +293,12 @@ def write_spliced(
     footer.replace(ids.FILE_NUM_ROWS, main.footer[ids.FILE_NUM_ROWS])
     footer.replace(ids.FILE_ROW_GROUPS, ThriftList(STRUCT, groups))
     encoded = encode_struct(footer)
-    out.write(encoded)
-    out.write(_LENGTH.pack(len(encoded)))
-    out.write(MAGIC)
+    pieces += [encoded, _LENGTH.pack(len(encoded)), MAGIC]
+    out.write(b"".join(pieces))
 
 
 def _copy(
-    out: BinaryIO, data: bytes, chunks: Sequence[ChunkBytes], pos: int
+    pieces: list[bytes | memoryview], data: bytes, chunks: Sequence[ChunkBytes], pos: int
 ) -> tuple[list[bytes], int]:
     """Copy consecutive chunks of the main file to `pos`: their moved ColumnChunks, and the end."""
     if not chunks:
@@ -310,5 +310,5 @@ def _copy(
                 f"chunks are not contiguous (one ends at {end}, the next at {chunk.start})"
             )
         end += chunk.compressed_size
-    out.write(memoryview(data)[first:end])
+    pieces.append(memoryview(data)[first:end])
     return [chunk.moved(pos - first) for chunk in chunks], pos + end - first

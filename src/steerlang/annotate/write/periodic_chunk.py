@@ -6,8 +6,8 @@ length-prefixed RLE/bit-packed hybrid, then the RLE_DICTIONARY indices after a
 bit-width byte), each page compressed with the column's codec. Pages hold whole
 rows (frames), at most `PAGE_LEVELS` level entries each, so every full page is
 the same bytes. Data pages depend only on the levels and indices of one row,
-which most episodes of a shard share, so they are memoised; only the
-dictionary page is made for every chunk.
+which most episodes of a shard share, and many leaves (`role`, `style`) hold the
+same dictionary in most episodes, so pages are memoised.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -34,6 +34,8 @@ from steerlang.annotate.write.thrift_compact import (
     ThriftList,
     ThriftStruct,
     encode_struct,
+    field_header,
+    zigzag_bytes,
 )
 
 Compressor = Callable[[bytes], bytes]
@@ -58,8 +60,7 @@ def can_encode(codec: str) -> bool:
     return name is None or pa.Codec.is_available(name)
 
 
-@dataclass(frozen=True)
-class EncodedChunk:
+class EncodedChunk(NamedTuple):
     """A chunk's bytes and what its ColumnMetaData must say about them."""
 
     data: bytes
@@ -71,38 +72,95 @@ class EncodedChunk:
     rows: int
 
     def column_chunk(self, offset: int) -> bytes:
-        """The chunk's encoded ColumnChunk when its bytes start at `offset` in the file."""
+        """The chunk's encoded ColumnChunk when its bytes start at `offset` in the file.
+
+        Written once per chunk of every episode, so it is assembled from pieces: the
+        fields that only depend on the leaf and codec are encoded once (`_chunk_prefix`),
+        the rest follow with their precomputed field headers."""
         leaf, shape, rows = self.leaf, self.leaf.shape, self.rows
-        size_statistics = ThriftStruct()
-        if shape.physical_type == ids.TYPE_BYTE_ARRAY:
-            size_statistics.set(
-                ids.SIZE_UNENCODED_BYTE_ARRAY_BYTES, I64, leaf.unencoded_bytes * rows
+        values = (
+            len(leaf.definition) * rows,
+            self.uncompressed_size,
+            len(self.data),
+            offset + self.dictionary_page_size,
+            offset,
+        )
+        unencoded = leaf.unencoded_bytes * rows
+        if shape.physical_type != ids.TYPE_BYTE_ARRAY:
+            unencoded = None
+        histograms = tuple(
+            tuple(count * rows for count in leaf.histogram(levels, top)) if top else ()
+            for levels, top in (
+                (leaf.repetition, shape.max_repetition),
+                (leaf.definition, shape.max_definition),
             )
-        for field_id, levels, top in (
-            (ids.SIZE_REPETITION_HISTOGRAM, leaf.repetition, shape.max_repetition),
-            (ids.SIZE_DEFINITION_HISTOGRAM, leaf.definition, shape.max_definition),
-        ):
-            counts = [count * rows for count in leaf.histogram(levels, top)] if top else []
-            size_statistics.set(field_id, LIST, ThriftList(I64, counts))
-        encodings, path = _constant_fields(shape)
-        meta = ThriftStruct(
-            {
-                ids.META_TYPE: (I32, shape.physical_type),
-                ids.META_ENCODINGS: (LIST, encodings),
-                ids.META_PATH: (LIST, path),
-                ids.META_CODEC: (I32, ids.CODEC_IDS[self.codec]),
-                ids.META_NUM_VALUES: (I64, len(leaf.definition) * rows),
-                ids.META_TOTAL_UNCOMPRESSED_SIZE: (I64, self.uncompressed_size),
-                ids.META_TOTAL_COMPRESSED_SIZE: (I64, len(self.data)),
-                ids.META_DATA_PAGE_OFFSET: (I64, offset + self.dictionary_page_size),
-                ids.META_DICTIONARY_PAGE_OFFSET: (I64, offset),
-                ids.META_ENCODING_STATS: (LIST, _encoding_stats(self.data_pages)),
-                ids.META_SIZE_STATISTICS: (STRUCT, size_statistics),
-            }
         )
-        return encode_struct(
-            ThriftStruct({ids.CHUNK_FILE_OFFSET: (I64, 0), ids.CHUNK_META_DATA: (STRUCT, meta)})
+        return b"".join(
+            (
+                _chunk_prefix(shape, self.codec),
+                *(
+                    header + zigzag_bytes(value)
+                    for header, value in zip(_INT_HEADERS, values, strict=True)
+                ),
+                _ENCODING_STATS_HEADER,
+                _encoding_stats(self.data_pages).data,
+                _SIZE_STATISTICS_HEADER,
+                _size_statistics(unencoded, *histograms),
+                b"\x00\x00",  # the ColumnMetaData and ColumnChunk end
+            )
         )
+
+
+# ColumnMetaData fields after `_chunk_prefix`'s, in order: (field id, type) and their headers
+_TAIL_FIELDS = (
+    (ids.META_NUM_VALUES, I64),
+    (ids.META_TOTAL_UNCOMPRESSED_SIZE, I64),
+    (ids.META_TOTAL_COMPRESSED_SIZE, I64),
+    (ids.META_DATA_PAGE_OFFSET, I64),
+    (ids.META_DICTIONARY_PAGE_OFFSET, I64),
+    (ids.META_ENCODING_STATS, LIST),
+    (ids.META_SIZE_STATISTICS, STRUCT),
+)
+_TAIL_HEADERS = [
+    field_header(previous, field_id, kind)
+    for previous, (field_id, kind) in zip(
+        (ids.META_CODEC, *(f for f, _ in _TAIL_FIELDS[:-1])), _TAIL_FIELDS, strict=True
+    )
+]
+_INT_HEADERS = _TAIL_HEADERS[:5]
+_ENCODING_STATS_HEADER, _SIZE_STATISTICS_HEADER = _TAIL_HEADERS[5:]
+
+
+@functools.lru_cache(maxsize=64)
+def _chunk_prefix(shape: LeafShape, codec: str) -> bytes:
+    """A ColumnChunk's bytes up to and including ColumnMetaData's `codec` field."""
+    encodings = ThriftList(I32, [ids.ENCODING_PLAIN, ids.ENCODING_RLE, ids.ENCODING_RLE_DICTIONARY])
+    meta = ThriftStruct(
+        {
+            ids.META_TYPE: (I32, shape.physical_type),
+            ids.META_ENCODINGS: (LIST, encodings),
+            ids.META_PATH: (LIST, ThriftList(BINARY, [part.encode() for part in shape.path])),
+            ids.META_CODEC: (I32, ids.CODEC_IDS[codec]),
+        }
+    )
+    chunk = ThriftStruct({ids.CHUNK_FILE_OFFSET: (I64, 0), ids.CHUNK_META_DATA: (STRUCT, meta)})
+    return encode_struct(chunk)[:-2]  # without the two structs' stop bytes
+
+
+@functools.lru_cache(maxsize=256)
+def _size_statistics(
+    unencoded: int | None, repetition: tuple[int, ...], definition: tuple[int, ...]
+) -> bytes:
+    """An encoded SizeStatistics struct."""
+    statistics = ThriftStruct(
+        {
+            ids.SIZE_REPETITION_HISTOGRAM: (LIST, ThriftList(I64, list(repetition))),
+            ids.SIZE_DEFINITION_HISTOGRAM: (LIST, ThriftList(I64, list(definition))),
+        }
+    )
+    if unencoded is not None:
+        statistics.set(ids.SIZE_UNENCODED_BYTE_ARRAY_BYTES, I64, unencoded)
+    return encode_struct(statistics)
 
 
 def encode_periodic_chunk(leaf: FrameLeaf, rows: int, codec: str) -> EncodedChunk:
@@ -113,18 +171,8 @@ def encode_periodic_chunk(leaf: FrameLeaf, rows: int, codec: str) -> EncodedChun
         raise ValueError(f"no exact pyarrow codec for parquet's {codec}")
     rows_per_page = max(1, min(rows, PAGE_LEVELS // max(len(leaf.definition), 1)))
     full_pages, last_rows = divmod(rows, rows_per_page)
-    body = b"".join(leaf.dictionary)
-    compressed = _compress(codec, body)
-    dictionary_header = ThriftStruct(
-        {
-            ids.DICTIONARY_NUM_VALUES: (I32, len(leaf.dictionary)),
-            ids.DICTIONARY_ENCODING: (I32, ids.ENCODING_PLAIN),
-            ids.DICTIONARY_IS_SORTED: (BOOL, False),
-        }
-    )
-    header = _page_header(ids.PAGE_DICTIONARY, len(body), len(compressed), dictionary_header)
-    parts = [header, compressed]
-    uncompressed = len(header) + len(body)
+    dictionary, uncompressed = _dictionary_page(leaf.dictionary, codec)
+    parts = [dictionary]
     key = (leaf.repetition, leaf.definition, leaf.indices, len(leaf.dictionary))
     if full_pages:
         page, size = _data_page(key, leaf.shape, rows_per_page, codec)
@@ -138,11 +186,28 @@ def encode_periodic_chunk(leaf: FrameLeaf, rows: int, codec: str) -> EncodedChun
         data=b"".join(parts),
         leaf=leaf,
         codec=codec,
-        dictionary_page_size=len(header) + len(compressed),
+        dictionary_page_size=len(dictionary),
         uncompressed_size=uncompressed,
         data_pages=full_pages + (1 if last_rows else 0),
         rows=rows,
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _dictionary_page(dictionary: tuple[bytes, ...], codec: str) -> tuple[bytes, int]:
+    """The dictionary page (header included) and its uncompressed size; memoised, as
+    leaves like `role` or `style` hold the same few values in most episodes."""
+    body = b"".join(dictionary)
+    compressed = _compress(codec, body)
+    header = ThriftStruct(
+        {
+            ids.DICTIONARY_NUM_VALUES: (I32, len(dictionary)),
+            ids.DICTIONARY_ENCODING: (I32, ids.ENCODING_PLAIN),
+            ids.DICTIONARY_IS_SORTED: (BOOL, False),
+        }
+    )
+    head = _page_header(ids.PAGE_DICTIONARY, len(body), len(compressed), header)
+    return head + compressed, len(head) + len(body)
 
 
 @functools.lru_cache(maxsize=256)
@@ -206,14 +271,6 @@ def _compress(codec: str, body: bytes) -> bytes:
     # a fresh codec each time (it costs well under a microsecond): some, like gzip, keep
     # stream state, and shards are encoded on several threads
     return pa.Codec(name).compress(body, asbytes=True)
-
-
-@functools.lru_cache(maxsize=64)
-def _constant_fields(shape: LeafShape) -> tuple[Raw, Raw]:
-    """The `encodings` and `path_in_schema` values of a leaf's chunks, encoded once."""
-    encodings = ThriftList(I32, [ids.ENCODING_PLAIN, ids.ENCODING_RLE, ids.ENCODING_RLE_DICTIONARY])
-    path = ThriftList(BINARY, [part.encode() for part in shape.path])
-    return _raw_list(encodings), _raw_list(path)
 
 
 @functools.lru_cache(maxsize=64)

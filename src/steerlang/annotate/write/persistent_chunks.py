@@ -11,7 +11,7 @@ side file pyarrow writes with just this column, whose chunks are moved over.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -19,8 +19,7 @@ import pyarrow.parquet as pq
 from steerlang.annotate.write.chunk_splice import ParquetBytes, SplicedChunk, write_spliced
 from steerlang.annotate.write.footer_template import leaf_shapes, template_footer
 from steerlang.annotate.write.frame_shredding import ColumnShredder
-from steerlang.annotate.write.parquet_ids import ROW_GROUP_NUM_ROWS
-from steerlang.annotate.write.periodic_chunk import can_encode, encode_periodic_chunk
+from steerlang.annotate.write.periodic_chunk import EncodedChunk, can_encode, encode_periodic_chunk
 from steerlang.annotate.write.persistent_encoding import (
     ENCODED_PERSISTENT_TYPE,
     encoded,
@@ -57,15 +56,23 @@ class PersistentChunks:
         self._side_sink = pa.BufferOutputStream()  # C++ sink: writes need no GIL
         self._side: pq.ParquetWriter | None = None
         self._side_groups = 0
-        # per episode: the cell every frame holds (Python values), or a side-file row group
-        self._episodes: list[list[dict[str, Any]] | int] = []
+        # per episode: its encoded chunks, or its row group in the side file
+        self._episodes: list[list[EncodedChunk] | int] = []
 
     def add(self, cells: PersistentCells, frames: int) -> None:
         """The next episode's cells (an episode is a row group, in file order)."""
         same_rows = not isinstance(cells, pa.ListArray)
         if same_rows and self.periodic and frames:
+            # encoded now rather than at `write`: this Python work then alternates with
+            # pyarrow's (which runs without the GIL), so shards in flight overlap better
             rows = cells.values() if isinstance(cells, PersistentRows) else cells.to_pylist()
-            self._episodes.append(rows)
+            leaves = self._shredder.shred(rows)
+            self._episodes.append(
+                [
+                    encode_periodic_chunk(leaf, frames, codec)
+                    for leaf, codec in zip(leaves, self._codecs, strict=True)
+                ]
+            )
             return
         if isinstance(cells, PersistentRows):
             cells = cells.struct()
@@ -104,12 +111,7 @@ class PersistentChunks:
             if isinstance(episode, int):
                 assert side_file is not None
                 return side_file.chunks(episode)
-            frames = groups[index][ROW_GROUP_NUM_ROWS]
-            leaves = self._shredder.shred(episode)
-            return [
-                encode_periodic_chunk(leaf, frames, codec)
-                for leaf, codec in zip(leaves, self._codecs, strict=True)
-            ]
+            return episode
 
         write_spliced(out, main_file, self.template, self.position, inserted)
 

@@ -24,8 +24,6 @@ from steerlang.schema import (
     rows_to_struct_array,
 )
 
-_OPTIONAL_TEXT = ("content", "style", "camera")
-
 
 @dataclass(frozen=True)
 class PersistentRows:
@@ -55,8 +53,11 @@ def _python_values(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | 
         role, calls, stamp = row.get("role"), row.get("tool_calls"), row.get("timestamp")
         if type(role) is not str or type(stamp) not in (float, int):
             return None
-        if any(
-            row.get(name) is not None and type(row.get(name)) is not str for name in _OPTIONAL_TEXT
+        content, style, camera = row.get("content"), row.get("style"), row.get("camera")
+        if not (
+            (content is None or type(content) is str)
+            and (style is None or type(style) is str)
+            and (camera is None or type(camera) is str)
         ):
             return None
         if calls is not None:
@@ -66,10 +67,10 @@ def _python_values(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | 
         values.append(
             {
                 "role": role,
-                "content": row.get("content"),
-                "style": row.get("style"),
+                "content": content,
+                "style": style,
                 "timestamp": stamp,
-                "camera": row.get("camera"),
+                "camera": camera,
                 "tool_calls": calls,
             }
         )

@@ -151,11 +151,32 @@ def list_header(size: int, element: int) -> bytes:
     return bytes(out)
 
 
+def field_header(previous: int, field_id: int, kind: int) -> bytes:
+    """The header of field `field_id` of type `kind` written after field `previous`
+    (for bools, `kind` is `BOOL` for true and 2 for false)."""
+    out = bytearray()
+    if 0 < field_id - previous <= 15:
+        out.append((field_id - previous) << 4 | kind)
+    else:
+        out.append(kind)
+        _write_zigzag(out, field_id)
+    return bytes(out)
+
+
 def zigzag_bytes(n: int) -> bytes:
     """A signed integer as written in the compact protocol."""
+    n = (n << 1) ^ (n >> 63) if n < 0 else n << 1
+    if n < 0x80:
+        return _SMALL[n]
     out = bytearray()
-    _write_zigzag(out, n)
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
     return bytes(out)
+
+
+_SMALL = [bytes([n]) for n in range(0x80)]
 
 
 class _Reader:
@@ -410,6 +431,13 @@ def _write_value(out: bytearray, kind: int, item: Any) -> None:
                     out += element.data
                 else:
                     _write_struct(out, element)
+        elif item.element in _INTS:
+            for element in item.items:
+                n = (element << 1) ^ (element >> 63) if element < 0 else element << 1
+                while n > 0x7F:
+                    out.append((n & 0x7F) | 0x80)
+                    n >>= 7
+                out.append(n)
         else:
             for element in item.items:
                 _write_element(out, item.element, element)
