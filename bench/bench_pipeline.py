@@ -19,18 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from steerlang.annotate.config import AnnotateConfig
-from steerlang.annotate.run import annotate_dataset
-from steerlang.annotate.vlm.config import VlmConfig
-from steerlang.annotate.vlm.sim.engine import SIM_MODEL_ID
-from steerlang.annotate.vlm.sim_server_process import SimServerProcess
-from steerlang.dataset.synth import SynthConfig, synthesize
-
 LATENCY_S = 0.3
 CONCURRENCY = 16
 
 
 def main() -> None:
+    from steerlang.dataset.synth import SynthConfig, synthesize
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a small run (well under 30 s)")
     parser.add_argument("--dataset", type=Path, help="reuse a dataset built by an earlier run")
@@ -51,6 +46,15 @@ def main() -> None:
 
 
 def run(root: Path) -> dict[str, float]:
+    # imported here, not at the top: the frame workers are spawned (this process runs a
+    # thread for the server's log) and re-import this file as their main module; like the
+    # `steerlang` command's workers, they should import only the frame code
+    from steerlang.annotate.config import AnnotateConfig
+    from steerlang.annotate.run import annotate_dataset
+    from steerlang.annotate.vlm.config import VlmConfig
+    from steerlang.annotate.vlm.sim.engine import SIM_MODEL_ID
+    from steerlang.annotate.vlm.sim_server_process import SimServerProcess
+
     server = SimServerProcess(root, latency_ms=LATENCY_S * 1000)
     api_base = server.start()
     try:

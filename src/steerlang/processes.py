@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import multiprocessing.context
 import os
@@ -18,9 +19,22 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def started_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool whose workers exist before this call returns: they are forked now,
-    while the caller may still be single-threaded, not later from a busy event loop."""
-    pool = ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=worker_context())
-    pool.submit(os.getpid).result()
+def started_pool(workers: int, preload: str | None = None) -> ProcessPoolExecutor:
+    """A process pool whose workers are started by this call, importing module `preload`.
+
+    Every worker is created now (forked while the caller may still be
+    single-threaded, not later from a busy event loop), but the call does not
+    wait for them: a spawned worker's imports overlap the caller's own start-up
+    instead of delaying its first job.
+    """
+    count = max(workers, 1)
+    pool = ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=worker_context(),
+        initializer=None if preload is None else importlib.import_module,
+        initargs=() if preload is None else (preload,),
+    )
+    # the pool adds a worker per job submitted while none is idle, so one job each
+    for _ in range(count):
+        pool.submit(os.getpid)
     return pool

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -12,7 +11,9 @@ import numpy as np
 from pydantic import BaseModel
 
 from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.frame_workers import FrameWorkers
 from steerlang.annotate.frames import EncodedImage, FrameSource
+from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.prompts import load_prompt
 from steerlang.annotate.vlm.client import VlmClient
 from steerlang.annotate.vlm.factory import sampling_params
@@ -20,6 +21,7 @@ from steerlang.annotate.vlm.types import ImagePart, Message, TextPart, VlmReques
 from steerlang.dataset import EpisodeRecord, LeRobotDataset
 
 T = TypeVar("T")
+LEAF_DEFERRAL = 2.0**40  # above any episode index
 PLACEHOLDER_TASKS = {"", "task", "default", "none", "null", "n/a", "todo", "test", "demo"}
 
 
@@ -41,10 +43,11 @@ class EpisodeJob:
     frames: FrameSource
     client: VlmClient
     config: AnnotateConfig
-    workers: Executor  # runs `steerlang.annotate.frames.worker` functions
+    workers: FrameWorkers  # runs `steerlang.annotate.frames.worker` functions
     failures: list[CallFailure] = field(default_factory=list)
     images_sent: int = 0
     image_bytes: int = 0
+    _frames_checked: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
 
     @property
     def index(self) -> int:
@@ -77,12 +80,38 @@ class EpisodeJob:
         """A frame's stored float32 timestamp, as the float staging lines carry."""
         return float(self.timestamps[frame])
 
+    def priority(self, leaf: bool = False) -> float:
+        """Where this episode's model call or frame job queues: older episodes first, so
+        their serial chains finish while younger ones fill free capacity; a `leaf` call
+        (nothing else in the episode waits for its answer, e.g. a VQA question) after
+        every chained one, so chains never queue behind a burst of leaves and the run
+        ends on leaves that all run at once rather than on one episode's serial calls."""
+        return self.index + (LEAF_DEFERRAL if leaf else 0.0)
+
+    def check_frames(self) -> asyncio.Future[None]:
+        """The episode's frame check (its cameras open and decode), started on first use.
+
+        Every frame job waits for it, so no image is sent for a broken episode; calls
+        that need no frames (e.g. task paraphrases) go ahead meanwhile.
+        """
+        if self._frames_checked is None:
+            self._frames_checked = asyncio.ensure_future(
+                self.workers.run(
+                    self.priority(), frame_worker.check_episode, str(self.dataset.root), self.index
+                )
+            )
+        return self._frames_checked
+
     async def frame_work(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a `frames.worker` function for this episode in a worker process, so
-        decoding and encoding never hold up the event loop that drives the model calls."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.workers, fn, str(self.dataset.root), self.index, *args
+        decoding and encoding never hold up the event loop that drives the model calls.
+
+        Frame jobs queue by episode alone (no leaf deferral): a leaf's frames deferred
+        behind every chain's contact sheets starve the model of ready work at the start.
+        """
+        await asyncio.shield(self.check_frames())
+        return await self.workers.run(
+            self.priority(), fn, str(self.dataset.root), self.index, *args
         )
 
     async def ask(
@@ -92,11 +121,12 @@ class EpisodeJob:
         prompt: Mapping[str, Any],
         context: Mapping[str, Any],
         images: Sequence[tuple[EncodedImage, str | None, int, int]] = (),
+        leaf: bool = False,
     ) -> Any | None:
         """Ask one question; the validated answer, or None with the failure recorded.
 
         `prompt` fills the purpose's template; `images` are (jpeg, camera,
-        source width, source height).
+        source width, source height); `leaf`: see `priority`.
         """
         text = load_prompt(purpose).render(**prompt)
         parts: list[TextPart | ImagePart] = [TextPart(text)]
@@ -115,8 +145,7 @@ class EpisodeJob:
             sampling=sampling_params(self.config.vlm, self.config.seed),
             context={"episode_index": self.index, **context},
         )
-        # older episodes first: their serial chains finish while younger ones fill slots
-        result = await self.client.complete(request, priority=self.index)
+        result = await self.client.complete(request, priority=self.priority(leaf))
         if result.answer is None:
             failure = result.failure
             self.failures.append(

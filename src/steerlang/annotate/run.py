@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import TextIO
 
 from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.frame_workers import FrameWorkers
 from steerlang.annotate.frames import FrameSource
+from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.hub import download_dataset
 from steerlang.annotate.progress import RunProgress
 from steerlang.annotate.run_record import append_run_record, build_run_record
@@ -68,16 +70,19 @@ async def annotate_dataset(config: AnnotateConfig, log: TextIO) -> RunResult:
     root = resolve_root(config)
     if finish_pending_write(root):
         print(f"finished an interrupted write in {root}", file=log)
-    dataset = open_dataset(root, check_videos=False)
-    episodes = chosen_episodes(dataset, config.only_episodes)
-    store = StagingStore(root)
-    # frame workers start before the client can start threads (servers, logs)
-    workers = started_pool(os.cpu_count() or 1)
+    # frame workers start first: before the client can start threads (servers, logs),
+    # and so that their imports overlap opening the dataset
+    worker_count = os.cpu_count() or 1
+    pool = started_pool(worker_count, preload=frame_worker.__name__)
     try:
+        dataset = open_dataset(root, check_videos=False)
+        episodes = chosen_episodes(dataset, config.only_episodes)
+        store = StagingStore(root)
         client = build_client(config.vlm, root / STAGING_DIR, root, log)
         frames = FrameSource(dataset)
         progress = RunProgress(len(episodes), client, log, config.executor.progress_interval_s)
         try:
+            workers = FrameWorkers(pool, worker_count)
             scheduler = Scheduler(
                 dataset, config, client, frames, store, workers, progress.episode_done
             )
@@ -87,7 +92,7 @@ async def annotate_dataset(config: AnnotateConfig, log: TextIO) -> RunResult:
             await client.aclose()
             frames.close()
     finally:
-        workers.shutdown(cancel_futures=True)
+        pool.shutdown(cancel_futures=True)
     result = RunResult(root, outcomes)
     succeeded = [o.index for o in outcomes if o.ok]
     collected = store.collect(succeeded)

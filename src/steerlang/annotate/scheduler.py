@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
 from steerlang.annotate.config import AnnotateConfig, module_settings
 from steerlang.annotate.episode_job import CallFailure, EpisodeJob
+from steerlang.annotate.frame_workers import FrameWorkers
 from steerlang.annotate.frames import FrameSource
-from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.modules import interjections, plan, vqa
 from steerlang.annotate.prompts import prompt_hashes
 from steerlang.annotate.staging import StagingStore, fingerprint
@@ -87,7 +86,7 @@ class Scheduler:
         client: VlmClient,
         frames: FrameSource,
         store: StagingStore,
-        workers: Executor,
+        workers: FrameWorkers,
         on_episode_done: Callable[[EpisodeOutcome], None] | None = None,
     ) -> None:
         self.dataset = dataset
@@ -124,24 +123,22 @@ class Scheduler:
             self.on_episode_done(outcome)
 
     async def _episode(self, job: EpisodeJob, outcome: EpisodeOutcome) -> None:
-        if not self.frames.text_only:
-            await job.frame_work(frame_worker.check_episode)
-        # both run to the end even if one fails, so the other's work is staged and no
-        # module outlives its episode (and the client) unowned
-        plan_rows, vqa_rows = await asyncio.gather(
-            self._module(job, outcome, "plan", lambda: plan.run_plan(job)),
+        # the frame check is queued at once; frame jobs wait for it, text-only calls do not,
+        # and a broken camera fails the episode even when no module needed its frames
+        checked = _done() if self.frames.text_only else job.check_frames()
+        # plan → interjections and vqa run side by side; all run to the end even if one
+        # fails, so the others' work is staged and no module outlives its episode (and the
+        # client) unowned
+        check, chain, vqa_rows = await asyncio.gather(
+            checked,
+            self._plan_chain(job, outcome),
             self._module(job, outcome, "vqa", lambda: vqa.run_vqa(job)),
             return_exceptions=True,
         )
-        for result in (plan_rows, vqa_rows):
+        for result in (check, chain, vqa_rows):
             if isinstance(result, BaseException):
                 raise result
-        inter_rows = await self._module(
-            job,
-            outcome,
-            "interjections",
-            lambda: interjections.run_interjections(job, plan_rows or []),
-        )
+        plan_rows, inter_rows = chain
         if not self.config.skip_validation:
             staged = {
                 name: rows
@@ -164,6 +161,20 @@ class Scheduler:
                     f"{len(problems)} invalid row(s), first: {problems[0].source} line "
                     f"{problems[0].line}: {problems[0].message}"
                 )
+
+    async def _plan_chain(
+        self, job: EpisodeJob, outcome: EpisodeOutcome
+    ) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None]:
+        """The plan module, then the interjections computed from its rows (they need
+        nothing from VQA, so they never wait for it)."""
+        plan_rows = await self._module(job, outcome, "plan", lambda: plan.run_plan(job))
+        inter_rows = await self._module(
+            job,
+            outcome,
+            "interjections",
+            lambda: interjections.run_interjections(job, plan_rows or []),
+        )
+        return plan_rows, inter_rows
 
     async def _module(
         self,
@@ -189,3 +200,7 @@ class Scheduler:
         await asyncio.to_thread(self.store.write, index, module, rows, inputs)
         outcome.computed.append(module)
         return rows
+
+
+async def _done() -> None:
+    """Nothing to wait for (a dataset without cameras has no frame check)."""

@@ -118,6 +118,9 @@ async def _pair(job: EpisodeJob, frame: int, camera: str, kind: str) -> list[dic
             "sent_height": image.height,
         },
         [(image, camera, cam.width, cam.height)],
+        # nothing else in the episode waits for a VQA answer: it fills the capacity the
+        # serial plan and interjection chains leave free (see EpisodeJob.priority)
+        leaf=True,
     )
     if answer is None:
         return []

@@ -10,7 +10,8 @@ import json
 import re
 import subprocess
 import sys
-import threading
+import tempfile
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ class SimServerProcess:
         self.dataset = dataset
         self.knobs = knobs
         self.port = 0
-        self.process: subprocess.Popen[str] | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log_path: Path | None = None
 
     @property
     def api_base(self) -> str:
@@ -44,26 +46,30 @@ class SimServerProcess:
         return argv
 
     def start(self) -> str:
-        process = subprocess.Popen(
-            self.argv(self.port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
+        """Start the server and wait until it listens.
+
+        Its output goes to a file, not a pipe, so no reader thread is left running
+        here: a process without threads may fork its workers (see `processes`).
+        """
+        self._log_path = Path(tempfile.mkstemp(prefix="sim_server_", suffix=".log")[1])
+        with self._log_path.open("ab") as log:  # append mode: the child writes at the end
+            process = subprocess.Popen(self.argv(self.port), stdout=log, stderr=subprocess.STDOUT)
         self.process = process
-        seen: list[str] = []
-        found = threading.Event()
-
-        def read() -> None:
-            assert process.stdout is not None
-            for line in process.stdout:
-                seen.append(line)
-                if (match := LISTENING.search(line)) and not found.is_set():
-                    self.port = int(match.group(2))
-                    found.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not found.wait(START_TIMEOUT_S):
-            self.stop()
-            raise RuntimeError("sim-server did not start:\n" + "".join(seen))
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while (match := LISTENING.search(self.output())) is None:
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = self.output()
+                self.stop()
+                raise RuntimeError("sim-server did not start:\n" + output)
+            time.sleep(0.02)
+        self.port = int(match.group(2))
         return self.api_base
+
+    def output(self) -> str:
+        """What the server has printed so far."""
+        if self._log_path is None:
+            return ""
+        return self._log_path.read_text(errors="replace")
 
     def stats(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/sim/stats", timeout=10) as r:
@@ -80,6 +86,9 @@ class SimServerProcess:
             self.process.kill()
             self.process.wait()
         self.process = None
+        if self._log_path is not None:
+            self._log_path.unlink(missing_ok=True)
+            self._log_path = None
 
     def __enter__(self) -> SimServerProcess:
         self.start()
