@@ -41,7 +41,15 @@ from steerlang.annotate.write.thrift_compact import (
 MAGIC = b"PAR1"
 _LENGTH = struct.Struct("<I")
 _FILE_FIELDS = frozenset(
-    {ids.FILE_VERSION, ids.FILE_SCHEMA, ids.FILE_NUM_ROWS, ids.FILE_ROW_GROUPS, 5, 6, 7}
+    {
+        ids.FILE_VERSION,
+        ids.FILE_SCHEMA,
+        ids.FILE_NUM_ROWS,
+        ids.FILE_ROW_GROUPS,
+        ids.FILE_KEY_VALUE_METADATA,
+        ids.FILE_CREATED_BY,
+        ids.FILE_COLUMN_ORDERS,
+    }
 )
 _UNMOVABLE_CHUNK_FIELDS = frozenset(
     {

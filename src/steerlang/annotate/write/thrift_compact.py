@@ -290,12 +290,8 @@ class _Reader:
 
 
 def _skip(data: bytes, pos: int, kind: int) -> int:
-    """Where the value of type `kind` at `pos` ends, without building it. Integers and
-    binaries, most of what is skipped, are stepped over inline."""
-    if kind in _INTS:
-        while data[pos] >= 0x80:
-            pos += 1
-        return pos + 1
+    """Where the value of type `kind` at `pos` ends, without building it. Integers,
+    binaries and lists of them, most of what a footer skips, are stepped over inline."""
     if kind == STRUCT:
         while True:
             header = data[pos]
@@ -312,7 +308,15 @@ def _skip(data: bytes, pos: int, kind: int) -> int:
                     pos += 1
                 pos += 1
             elif field_kind == BINARY:
-                pos = _skip_binary(data, pos)
+                size = shift = 0
+                while True:
+                    byte = data[pos]
+                    pos += 1
+                    size |= (byte & 0x7F) << shift
+                    if byte < 0x80:
+                        break
+                    shift += 7
+                pos += size
             elif field_kind not in _BOOLS:
                 pos = _skip(data, pos, field_kind)
     if kind in _LISTS:
@@ -337,6 +341,10 @@ def _skip(data: bytes, pos: int, kind: int) -> int:
         for _ in range(size):
             pos = _skip(data, pos, element)
         return pos
+    if kind in _INTS:
+        while data[pos] >= 0x80:
+            pos += 1
+        return pos + 1
     if kind == BINARY:
         return _skip_binary(data, pos)
     if kind == BYTE:
