@@ -15,14 +15,16 @@ from steerlang.annotate.write.chunk_splice import ParquetBytes
 from steerlang.annotate.write.episode_shard import leaf_paths, others_schema, write_episode_shard
 from steerlang.annotate.write.periodic_hybrid import periodic_hybrid
 from steerlang.annotate.write.persistent_chunks import writer_codec
-from steerlang.annotate.write.persistent_encoding import same_on_every_frame
+from steerlang.annotate.write.persistent_encoding import encoded, same_on_every_frame
 from steerlang.annotate.write.persistent_rows import PersistentRows
 from steerlang.annotate.write.thrift_compact import decode_struct
 from steerlang.schema import (
     COLUMN_TYPES,
     PERSISTENT_COLUMN,
+    list_array,
     persistent_column,
     persistent_struct,
+    repeated,
     rows_to_struct_array,
 )
 
@@ -62,10 +64,13 @@ def random_rows(rng: random.Random, count: int) -> list[dict]:
     ]
 
 
-def varying_column(rng: random.Random, frames: int) -> pa.ListArray:
-    """Cells that differ between frames (kept cells of another tool), some null."""
+def varying_column(rng: random.Random, frames: int, null_rows: bool = True) -> pa.ListArray:
+    """Cells that differ between frames (kept cells of another tool), some null, some
+    with null rows; null lists and rows hide values."""
     counts = [rng.randrange(4) for _ in range(frames)]
     struct = rows_to_struct_array(random_rows(rng, sum(counts)), PERSISTENT_COLUMN)
+    hidden = pa.array([null_rows and rng.random() < 0.1 for _ in range(len(struct))])
+    struct = pa.StructArray.from_arrays(struct.flatten(), fields=list(struct.type), mask=hidden)
     offsets = pa.array(np.cumsum([0, *counts]), pa.int32())
     mask = pa.array([rng.random() < 0.2 for _ in range(frames)])
     return pa.ListArray.from_arrays(offsets, struct, COLUMN_TYPES[PERSISTENT_COLUMN], mask=mask)
@@ -161,10 +166,19 @@ def test_spliced_and_pyarrow_encoded_episodes_mix_in_one_file(codec):
     rows = random_rows(rng, 12)
     varying = varying_column(rng, 50)
     empty = persistent_column([], 0)
+    kept = persistent_struct(rows[:4])
+    null_row = pa.array([False, True, False, False])
+    with_null_row = pa.StructArray.from_arrays(
+        kept.flatten(), fields=list(kept.type), mask=null_row
+    )
     episodes = [
         (PersistentRows.of(rows), persistent_column(rows, 30)),  # newly written
         (varying, varying),  # kept cells that differ between frames: pyarrow encodes them
         (persistent_struct(rows[:3]), persistent_column(rows[:3], 5)),  # kept, same rows
+        (
+            with_null_row,
+            list_array(repeated(with_null_row, 6), np.arange(7) * 4, PERSISTENT_COLUMN),
+        ),
         (PersistentRows.of(rows), empty),  # no frames
         (PersistentRows.of([]), persistent_column([], 4)),
     ]
@@ -246,3 +260,27 @@ def test_periodic_hybrid_decodes_to_the_repeated_pattern(width):
             encoded = periodic_hybrid(pattern, repeats, width)
             expected = np.tile(pattern, repeats).tolist()
             assert decode_hybrid(encoded, width, len(expected)) == expected
+
+
+def test_dictionary_form_writes_the_same_pages_as_the_declared_type():
+    """What persistent_encoding promises for the cells pyarrow still encodes (each episode's
+    cells dictionary-encoded on their own and written as one row group; null lists hide
+    values, and null rows whose hidden `role` repeats a visible one)."""
+    column = varying_column(random.Random(9), 200, null_rows=False)
+    values = column.values
+    hidden = pa.array([i % 7 == 3 for i in range(len(values))])
+    roles = pa.array(["user"] * len(values))
+    children = zip(values.type, values.flatten(), strict=True)
+    rows = [roles if f.name == "role" else child for f, child in children]
+    values = pa.StructArray.from_arrays(rows, fields=list(values.type), mask=hidden)
+    column = pa.ListArray.from_arrays(column.offsets, values, column.type, mask=column.is_null())
+    episodes = [column.slice(0, 80), column.slice(80, 1), column.slice(81, 119)]
+    files = []
+    for form in (lambda cells: cells, encoded):
+        sink = pa.BufferOutputStream()
+        schema = pa.schema([pa.field(PERSISTENT_COLUMN, form(column).type)])
+        with pq.ParquetWriter(sink, schema, store_schema=False, write_statistics=False) as writer:
+            for cells in episodes:
+                writer.write_table(pa.table([form(cells)], schema=schema), len(cells))
+        files.append(sink.getvalue().to_pybytes())
+    assert files[0] == files[1]

@@ -10,8 +10,10 @@ or a codec the writer cannot reproduce), it is given Arrow dictionary arrays for
 the string leaves (each distinct value once plus int32 indices): parquet then
 writes the dictionary and the indices directly, skipping the hashing of the same
 few values over a million times. The pages come out byte-identical to those of
-the plain string type, and the file's footer describes the declared type (see
-`footer_template`), so readers never see the dictionary form.
+the plain string type (one exception: a `role` under a null row of the struct
+keeps its slot in the dictionary, where a plain write leaves it out), and the
+file's footer describes the declared type (see `footer_template`), so readers
+never see the dictionary form.
 """
 
 from __future__ import annotations
@@ -63,22 +65,32 @@ def repeated_persistent(struct: pa.StructArray, n_frames: int) -> pa.ListArray:
 
 
 def encoded(column: pa.Array) -> pa.ListArray:
-    """A persistent column of the declared type (e.g. an episode's kept cells), encoded."""
-    offsets = np.asarray(column.offsets, dtype=np.int32)
-    values = column.values.slice(offsets[0], offsets[-1] - offsets[0])
+    """A persistent column of the declared type (e.g. an episode's kept cells), encoded.
+
+    Values a null list (or a null row, see `_dictionary_struct`) hides are left out of the
+    dictionaries: a plain write never sees them, and unused entries would change its pages."""
+    if column.null_count:
+        lengths = pc.fill_null(pc.list_value_length(column), 0).to_numpy(zero_copy_only=False)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        values = pc.list_flatten(column)  # the items of the lists that are not null
+    else:
+        offsets = np.asarray(column.offsets, dtype=np.int32)
+        values = column.values.slice(offsets[0], offsets[-1] - offsets[0])
+        offsets = offsets - offsets[0]
     mask = column.is_null() if column.null_count else None
     return pa.ListArray.from_arrays(
-        pa.array(offsets - offsets[0]),
-        _dictionary_struct(values),
-        type=ENCODED_PERSISTENT_TYPE,
-        mask=mask,
+        pa.array(offsets), _dictionary_struct(values), type=ENCODED_PERSISTENT_TYPE, mask=mask
     )
 
 
 def _dictionary_struct(struct: pa.StructArray) -> pa.StructArray:
+    # flattened children hold nulls where their row is null, which keeps strings hidden by a
+    # null row out of the dictionary; a non-nullable child must keep its (hidden) values
     children = [
-        pc.dictionary_encode(struct.field(i)) if f.name in DICTIONARY_LEAVES else struct.field(i)
-        for i, f in enumerate(struct.type)
+        pc.dictionary_encode(flat if f.nullable else struct.field(i))
+        if f.name in DICTIONARY_LEAVES
+        else struct.field(i)
+        for i, (f, flat) in enumerate(zip(struct.type, struct.flatten(), strict=True))
     ]
     mask = struct.is_null() if struct.null_count else None
     return pa.StructArray.from_arrays(
