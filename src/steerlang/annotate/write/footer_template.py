@@ -18,6 +18,7 @@ from steerlang.annotate.write.frame_shredding import LeafShape
 from steerlang.annotate.write.thrift_compact import ThriftStruct, decode_struct
 
 _TEMPLATES: dict[bytes, bytes] = {}  # the schema's IPC bytes (metadata included) → footer bytes
+_KEPT_TEMPLATES = 32
 
 
 def template_footer(schema: pa.Schema) -> ThriftStruct:
@@ -25,6 +26,8 @@ def template_footer(schema: pa.Schema) -> ThriftStruct:
     key = schema.serialize().to_pybytes()
     footer = _TEMPLATES.get(key)
     if footer is None:
+        if len(_TEMPLATES) >= _KEPT_TEMPLATES:  # one schema per dataset: rarely more than a few
+            _TEMPLATES.clear()
         sink = io.BytesIO()
         pq.ParquetWriter(sink, schema).close()
         data = sink.getvalue()

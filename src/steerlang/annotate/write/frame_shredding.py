@@ -3,9 +3,10 @@
 The persistent column holds the same list on every frame of an episode, so the
 writer shreds that list once and the periodic page encoder repeats the result.
 The walk is column-wise over the list's items as Python values (a few list
-comprehensions per leaf, never a loop per frame). Leaves are laid out the way parquet-cpp writes
-Arrow types (a list is `name (LIST) { repeated group list { element } }`); their
-values come out PLAIN-encoded, deduplicated in order of first appearance.
+comprehensions per leaf, never a loop per frame). Leaves are laid out the way
+parquet-cpp writes Arrow types (a list is `name (LIST) { repeated group list
+{ element } }`); their values come out PLAIN-encoded, deduplicated in order of
+first appearance.
 """
 
 from __future__ import annotations
