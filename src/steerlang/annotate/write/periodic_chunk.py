@@ -35,6 +35,7 @@ from steerlang.annotate.write.thrift_compact import (
     ThriftStruct,
     encode_struct,
     field_header,
+    list_header,
     zigzag_bytes,
 )
 
@@ -147,20 +148,30 @@ def _chunk_prefix(shape: LeafShape, codec: str) -> bytes:
     return encode_struct(chunk)[:-2]  # without the two structs' stop bytes
 
 
-@functools.lru_cache(maxsize=256)
 def _size_statistics(
     unencoded: int | None, repetition: tuple[int, ...], definition: tuple[int, ...]
 ) -> bytes:
-    """An encoded SizeStatistics struct."""
-    statistics = ThriftStruct(
-        {
-            ids.SIZE_REPETITION_HISTOGRAM: (LIST, ThriftList(I64, list(repetition))),
-            ids.SIZE_DEFINITION_HISTOGRAM: (LIST, ThriftList(I64, list(definition))),
-        }
-    )
-    if unencoded is not None:
-        statistics.set(ids.SIZE_UNENCODED_BYTE_ARRAY_BYTES, I64, unencoded)
-    return encode_struct(statistics)
+    """An encoded SizeStatistics struct (assembled: it is written for every chunk)."""
+    if unencoded is None:
+        parts = [_REPETITION_FIRST]
+    else:
+        parts = [_UNENCODED_HEADER, zigzag_bytes(unencoded), _REPETITION_AFTER_UNENCODED]
+    parts.append(list_header(len(repetition), I64))
+    parts += map(zigzag_bytes, repetition)
+    parts += [_DEFINITION_HEADER, list_header(len(definition), I64)]
+    parts += map(zigzag_bytes, definition)
+    parts.append(b"\x00")
+    return b"".join(parts)
+
+
+_UNENCODED_HEADER = field_header(0, ids.SIZE_UNENCODED_BYTE_ARRAY_BYTES, I64)
+_REPETITION_FIRST = field_header(0, ids.SIZE_REPETITION_HISTOGRAM, LIST)
+_REPETITION_AFTER_UNENCODED = field_header(
+    ids.SIZE_UNENCODED_BYTE_ARRAY_BYTES, ids.SIZE_REPETITION_HISTOGRAM, LIST
+)
+_DEFINITION_HEADER = field_header(
+    ids.SIZE_REPETITION_HISTOGRAM, ids.SIZE_DEFINITION_HISTOGRAM, LIST
+)
 
 
 def encode_periodic_chunk(leaf: FrameLeaf, rows: int, codec: str) -> EncodedChunk:
