@@ -24,6 +24,7 @@ from typing import BinaryIO, NamedTuple, Protocol
 
 from steerlang.annotate.write import parquet_ids as ids
 from steerlang.annotate.write.thrift_compact import (
+    I32,
     I64,
     STRUCT,
     Raw,
@@ -96,7 +97,11 @@ class ChunkBytes(NamedTuple):
             pos += 1
             if header == 0:
                 break
-            kind, last, pos = _field(data, pos, header, last)
+            kind = header & 0x0F
+            if header >> 4:
+                last += header >> 4
+            else:
+                last, pos = read_zigzag(data, pos)
             if last == ids.CHUNK_META_DATA and kind == STRUCT:
                 pos = _scan_meta(data, pos, begin, offsets, facts)
             elif last == ids.CHUNK_FILE_OFFSET and kind == I64:  # deprecated; parquet-cpp writes 0
@@ -134,15 +139,6 @@ class ChunkBytes(NamedTuple):
         return b"".join(pieces)
 
 
-def _field(data: bytes, pos: int, header: int, last: int) -> tuple[int, int, int]:
-    """(type, field id, position of the value) of the field whose header byte was read."""
-    kind = header & 0x0F
-    if header >> 4:
-        return kind, last + (header >> 4), pos
-    field_id, pos = read_zigzag(data, pos)
-    return kind, field_id, pos
-
-
 _META_FACTS = frozenset(
     {
         ids.META_DATA_PAGE_OFFSET,
@@ -152,6 +148,7 @@ _META_FACTS = frozenset(
     }
 )
 _PAGE_OFFSETS = frozenset({ids.META_DATA_PAGE_OFFSET, ids.META_DICTIONARY_PAGE_OFFSET})
+_INTEGERS = frozenset({I32, I64})
 
 
 def _scan_meta(
@@ -186,6 +183,10 @@ def _scan_meta(
                 offsets.append((begin - chunk, pos - chunk, value))
         elif last in _UNMOVABLE_META_FIELDS:
             raise ValueError(f"ColumnMetaData field {last} (index/bloom filter) is unsupported")
+        elif kind in _INTEGERS:
+            while data[pos] >= 0x80:
+                pos += 1
+            pos += 1
         else:
             pos = skip_value(data, pos, kind)
 
