@@ -11,6 +11,7 @@ first appearance.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,23 +55,32 @@ class FrameLeaf(NamedTuple):
         cls, shape: LeafShape, repetition: list[int], definition: list[int], values: list[Any]
     ) -> FrameLeaf:
         if shape.physical_type == TYPE_FLOAT:
-            keys = [_FLOAT.pack(value) for value in values]  # by bits: 0.0 and -0.0 differ
+            keys = tuple([_FLOAT.pack(value) for value in values])  # by bits: 0.0 ≠ -0.0
         else:
-            keys = values
-        unique = list(dict.fromkeys(keys))
-        position = dict(zip(unique, range(len(unique)), strict=True))
-        indices = tuple(map(position.__getitem__, keys))
-        if shape.physical_type == TYPE_FLOAT:
-            dictionary, unencoded = tuple(unique), 0
-        else:
-            raw = [value.encode() for value in unique]
-            dictionary = tuple([_LENGTH.pack(len(item)) + item for item in raw])
-            unencoded = sum(map([len(item) for item in raw].__getitem__, indices))
-        return cls(shape, tuple(repetition), tuple(definition), indices, dictionary, unencoded)
+            keys = tuple(values)
+        return _frame_leaf(shape, tuple(repetition), tuple(definition), keys)
 
     def histogram(self, levels: tuple[int, ...], top: int) -> list[int]:
         """How often each level 0..top occurs in `levels` (for size statistics)."""
         return [levels.count(level) for level in range(top + 1)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _frame_leaf(
+    shape: LeafShape, repetition: tuple[int, ...], definition: tuple[int, ...], keys: tuple
+) -> FrameLeaf:
+    """The leaf for its levels and values (PLAIN bytes for floats, str for strings). Memoised:
+    leaves like `role`, `style` or `camera` hold the same values in most episodes."""
+    unique = list(dict.fromkeys(keys))
+    position = dict(zip(unique, range(len(unique)), strict=True))
+    indices = tuple(map(position.__getitem__, keys))
+    if shape.physical_type == TYPE_FLOAT:
+        dictionary, unencoded = tuple(unique), 0
+    else:
+        raw = [value.encode() for value in unique]
+        dictionary = tuple([_LENGTH.pack(len(item)) + item for item in raw])
+        unencoded = sum(map([len(item) for item in raw].__getitem__, indices))
+    return FrameLeaf(shape, repetition, definition, indices, dictionary, unencoded)
 
 
 @dataclass(frozen=True)
