@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import random
 
 import numpy as np
@@ -284,3 +285,13 @@ def test_dictionary_form_writes_the_same_pages_as_the_declared_type():
                 writer.write_table(pa.table([form(cells)], schema=schema), len(cells))
         files.append(sink.getvalue().to_pybytes())
     assert files[0] == files[1]
+
+
+def test_zero_and_negative_zero_timestamps_keep_their_sign():
+    """Equal as floats, different as bits: memoised leaves must not mix them up."""
+    rows = [[{"role": "user", "content": "x", "timestamp": stamp}] for stamp in (0.0, -0.0, 0.0)]
+    episodes = [(PersistentRows.of(r), persistent_column(r, 3)) for r in rows]
+    spliced, _ = write_both(episodes, "SNAPPY")
+    cells = pq.read_table(pa.BufferReader(spliced)).column(PERSISTENT_COLUMN).to_pylist()
+    signs = [math.copysign(1.0, cell[0]["timestamp"]) for cell in cells]
+    assert signs == [1.0] * 3 + [-1.0] * 3 + [1.0] * 3
