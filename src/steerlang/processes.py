@@ -7,7 +7,10 @@ import multiprocessing
 import multiprocessing.context
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+
+PARENT_POLL_S = 0.5  # how often a worker checks that its parent still lives
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
@@ -19,22 +22,40 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def worker_pool(workers: int, preload: str | None = None) -> ProcessPoolExecutor:
+    """A process pool whose workers import module `preload` first and exit by themselves
+    when this process dies: one killed with SIGKILL would otherwise leave them blocked on
+    the job queue forever."""
+    return ProcessPoolExecutor(
+        max_workers=max(workers, 1),
+        mp_context=worker_context(),
+        initializer=_start_worker,
+        initargs=(os.getpid(), preload),
+    )
+
+
 def started_pool(workers: int, preload: str | None = None) -> ProcessPoolExecutor:
-    """A process pool whose workers are started by this call, importing module `preload`.
+    """A `worker_pool` whose workers are started by this call.
 
     Every worker is created now (forked while the caller may still be
     single-threaded, not later from a busy event loop), but the call does not
     wait for them: a spawned worker's imports overlap the caller's own start-up
     instead of delaying its first job.
     """
-    count = max(workers, 1)
-    pool = ProcessPoolExecutor(
-        max_workers=count,
-        mp_context=worker_context(),
-        initializer=None if preload is None else importlib.import_module,
-        initargs=() if preload is None else (preload,),
-    )
+    pool = worker_pool(workers, preload)
     # the pool adds a worker per job submitted while none is idle, so one job each
-    for _ in range(count):
+    for _ in range(max(workers, 1)):
         pool.submit(os.getpid)
     return pool
+
+
+def _start_worker(parent: int, preload: str | None) -> None:
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
+    if preload is not None:
+        importlib.import_module(preload)
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)

@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import tempfile
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from steerlang.dataset.synth.scene import EpisodeScript, make_script, make_task_
 from steerlang.dataset.synth.truth import episode_truth
 from steerlang.dataset.synth.video import CODECS, encode_video, png_bytes
 from steerlang.errors import SteerlangError
-from steerlang.processes import worker_context
+from steerlang.processes import worker_pool
 from steerlang.schema import LEGACY_SUBTASK_COLUMN
 
 DEFAULT_CAMERAS = (CameraSpec("top", 640, 480), CameraSpec("wrist", 320, 240))
@@ -146,8 +146,7 @@ def _build(config: SynthConfig, root: Path) -> None:
     video_groups = _groups(scripts, per_video, config.chunks_size)
 
     futures: list[Future] = []
-    context = worker_context()
-    with ProcessPoolExecutor(max_workers=max(config.workers, 1), mp_context=context) as pool:
+    with worker_pool(config.workers) as pool:
         for camera in video_cameras:
             for chunk, file, group in video_groups:
                 path = root / DEFAULT_VIDEO_PATH.format(
