@@ -16,19 +16,11 @@ import math
 
 import numpy as np
 
+from steerlang.annotate.write.thrift_compact import varint_bytes
+
 # values per bit-packed run when the pattern allows it: 63 groups of 8, the most a
 # one-byte run header can count (what parquet-cpp's own encoder emits)
 RUN_VALUES = 504
-
-
-def varint(n: int) -> bytes:
-    """ULEB128, as run headers are written."""
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
 
 
 def periodic_hybrid(pattern: np.ndarray, repeats: int, width: int) -> bytes:
@@ -46,7 +38,7 @@ def _encoded(pattern_bytes: bytes, repeats: int, width: int) -> bytes:
     if total == 0:
         return b""
     if (pattern == pattern[0]).all():
-        return varint(total << 1) + int(pattern[0]).to_bytes((width + 7) // 8, "little")
+        return varint_bytes(total << 1) + int(pattern[0]).to_bytes((width + 7) // 8, "little")
     unit = math.lcm(period, 8)
     run_values = unit * max(1, RUN_VALUES // unit)
     full_runs, rest = divmod(total, run_values)
@@ -65,4 +57,4 @@ def _bit_packed(values: np.ndarray, width: int) -> bytes:
     padded[: len(values)] = values
     bits = (padded[:, None] >> np.arange(width, dtype=np.uint64)) & np.uint64(1)
     packed = np.packbits(bits.astype(np.uint8).reshape(-1), bitorder="little")
-    return varint(groups << 1 | 1) + packed.tobytes()
+    return varint_bytes(groups << 1 | 1) + packed.tobytes()

@@ -166,13 +166,14 @@ def field_header(previous: int, field_id: int, kind: int) -> bytes:
 def zigzag_bytes(n: int) -> bytes:
     """A signed integer as written in the compact protocol."""
     n = (n << 1) ^ (n >> 63) if n < 0 else n << 1
-    if n < 0x80:
-        return _SMALL[n]
+    return _SMALL[n] if n < 0x80 else varint_bytes(n)
+
+
+def varint_bytes(n: int) -> bytes:
+    """A non-negative integer as ULEB128 (the compact protocol's varint; parquet's hybrid
+    encoding writes its run headers the same way)."""
     out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
+    _write_varint(out, n)
     return bytes(out)
 
 
