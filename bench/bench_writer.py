@@ -8,7 +8,8 @@ one timing is noisy, so `--rounds` pairs (baseline, then writer on a fresh copy)
 are run and the fastest of each side is compared.
 
 Prints `name: value` lines: writer_seconds, baseline_seconds, writer_ratio
-(target <= 2.0), writer_peak_rss_mb, baseline_peak_rss_mb, shard_mb, and each
+(target <= 2.0), writer_peak_rss_mb (the largest process: the writer's or a
+shard worker's), baseline_peak_rss_mb, shard_mb, and each
 round's seconds.
 """
 
@@ -148,7 +149,14 @@ def run_baseline(root: Path, out: Path) -> float:
 
 def child(kind: str, root: str, out: str) -> None:
     seconds = run_writer(Path(root)) if kind == "writer" else run_baseline(Path(root), Path(out))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the largest process: this one, or a shard worker the writer started (and reaped)
+    peak_mb = (
+        max(
+            resource.getrusage(who).ru_maxrss
+            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        )
+        / 1024
+    )
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
 
 

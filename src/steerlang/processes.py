@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import multiprocessing
 import multiprocessing.context
 import os
+import signal
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
 PARENT_POLL_S = 0.5  # how often a worker checks that its parent still lives
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): a signal for when the parent dies
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
@@ -50,6 +54,10 @@ def started_pool(workers: int, preload: str | None = None) -> ProcessPoolExecuto
 
 
 def _start_worker(parent: int, preload: str | None) -> None:
+    if sys.platform == "linux":  # killed with the parent, before it could write anything more
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before that took effect
+        os._exit(1)
     threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
     if preload is not None:
         importlib.import_module(preload)

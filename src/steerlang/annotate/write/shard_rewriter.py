@@ -38,7 +38,8 @@ from steerlang.schema import (
 
 # episode, its frame timestamps → its new (persistent rows once, event rows placed on frames),
 # or None to keep/empty its cells
-ColumnSource = Callable[[EpisodeRecord, np.ndarray], tuple[PersistentCells, EpisodeEvents] | None]
+EpisodeColumns = tuple[PersistentCells, EpisodeEvents]
+ColumnSource = Callable[[EpisodeRecord, np.ndarray], EpisodeColumns | None]
 
 
 def is_final(schema: pa.Schema) -> bool:

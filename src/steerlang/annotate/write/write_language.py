@@ -1,6 +1,7 @@
 """`write_language`: put staged rows into a dataset's shards and `meta/info.json`.
 
-Shards are rewritten two at a time (`SHARDS_IN_FLIGHT`) to temporaries beside
+Shards are rewritten two at a time (`SHARDS_IN_FLIGHT`, in worker processes) to
+temporaries beside
 the originals, then committed together with the new info.json through
 `commit_journal`. Episodes outside `only_episodes` keep the rows they have;
 shards that need no change are not touched.
@@ -10,29 +11,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from steerlang.annotate.atomic_file import refuse_symlinks, temp_path_for, write_durable
 from steerlang.annotate.write.commit_journal import commit, discard_leftovers, roll_forward
 from steerlang.annotate.write.info_update import info_bytes, updated_info
 from steerlang.annotate.write.language_columns import episode_columns
-from steerlang.annotate.write.shard_rewriter import ColumnSource, is_final, rewrite_shard
+from steerlang.annotate.write.shard_rewriter import EpisodeColumns, is_final, rewrite_shard
 from steerlang.dataset.layout import INFO_PATH
 from steerlang.dataset.reader import LeRobotDataset
 from steerlang.dataset.records import EpisodeRecord
 from steerlang.errors import SteerlangError
+from steerlang.processes import worker_pool
 from steerlang.schema import Row
 
-# Shards rewritten at the same time. Parquet encoding runs in pyarrow without the GIL,
-# so two shards keep two cores busy; memory is two shards' source columns plus one
-# episode's language columns each.
+# Shards rewritten at the same time, each in its own worker process; memory is one
+# shard's source columns plus its language columns per worker.
 SHARDS_IN_FLIGHT = 2
 
 
@@ -73,13 +73,8 @@ def write_language(
     for target in targets:
         refuse_symlinks(target, root)
 
-    def new_columns(episode: EpisodeRecord, frames: np.ndarray) -> tuple[pa.Array, pa.Array] | None:
-        if episode.index not in chosen:
-            return None
-        return episode_columns(episode.index, rows_by_episode.get(episode.index, ()), frames)
-
     try:
-        renames = _prepare(dataset, chosen, new_columns, info_path, info_extra, summary)
+        renames = _prepare(dataset, chosen, rows_by_episode, info_path, info_extra, summary)
     except BaseException:
         discard_leftovers(root)  # nothing was committed: the old files are the dataset
         raise
@@ -88,29 +83,43 @@ def write_language(
     return summary
 
 
+@dataclass(frozen=True)
+class StagedColumns:
+    """A shard's `ColumnSource`: the chosen episodes' staged rows (picklable, so a worker
+    process can build the columns)."""
+
+    rows_by_episode: Mapping[int, Sequence[Row]]
+
+    def __call__(self, episode: EpisodeRecord, frames: np.ndarray) -> EpisodeColumns | None:
+        rows = self.rows_by_episode.get(episode.index)
+        return None if rows is None else episode_columns(episode.index, rows, frames)
+
+
 def _prepare(
     dataset: LeRobotDataset,
     chosen: set[int],
-    new_columns: ColumnSource,
+    rows_by_episode: Mapping[int, Sequence[Row]],
     info_path: Path,
     info_extra: Mapping[str, Any] | None,
     summary: WriteSummary,
 ) -> list[tuple[Path, Path]]:
     """Write every new file to its temporary sibling; returns the renames to commit."""
     renames: list[tuple[Path, Path]] = []
-    with ThreadPoolExecutor(max_workers=SHARDS_IN_FLIGHT) as pool:
+    jobs: list[tuple[Path, Path, list[EpisodeRecord], StagedColumns]] = []
+    for shard in dataset.data_files():
+        episodes = dataset.episodes_in(shard)
+        chosen_here = chosen.intersection(ep.index for ep in episodes)
+        if is_final(pq.read_schema(shard)) and not chosen_here:
+            summary.shards_unchanged.append(shard)
+            continue
+        staged = StagedColumns({ep: rows_by_episode.get(ep, ()) for ep in sorted(chosen_here)})
+        jobs.append((shard, temp_path_for(shard), episodes, staged))
+        renames.append((temp_path_for(shard), shard))
+        summary.shards_rewritten.append(shard)
+    with _shard_pool(len(jobs)) as pool:
         pending: list[Future[None]] = []
         try:
-            for shard in dataset.data_files():
-                episodes = dataset.episodes_in(shard)
-                chosen_here = chosen.intersection(ep.index for ep in episodes)
-                if is_final(pq.read_schema(shard)) and not chosen_here:
-                    summary.shards_unchanged.append(shard)
-                    continue
-                temp = temp_path_for(shard)
-                pending.append(pool.submit(rewrite_shard, shard, temp, episodes, new_columns))
-                renames.append((temp, shard))
-                summary.shards_rewritten.append(shard)
+            pending = [pool.submit(rewrite_shard, *job) for job in jobs]
             for future in pending:
                 future.result()
         except BaseException:
@@ -143,3 +152,11 @@ def _chosen_episodes(
             "add them to --only_episodes or drop their rows"
         )
     return chosen
+
+
+def _shard_pool(shards: int) -> Executor:
+    """Where shards are rewritten: worker processes when there are several, since the
+    Python part of a rewrite holds the GIL (threads would take turns); one thread for one."""
+    if shards < 2:
+        return ThreadPoolExecutor(max_workers=1)
+    return worker_pool(min(shards, SHARDS_IN_FLIGHT), preload=rewrite_shard.__module__)
