@@ -95,7 +95,9 @@ def test_frame_work_waits_for_one_frame_check(monkeypatch):
     async def scenario() -> list[str]:
         with ThreadPoolExecutor(max_workers=2) as pool:
             job = _job(FrameWorkers(pool, 2))
-            work = [job.frame_work(lambda root, episode, n: log.append(f"job {n}"), n) for n in "ab"]
+            work = [
+                job.frame_work(lambda root, episode, n: log.append(f"job {n}"), n) for n in "ab"
+            ]
             await asyncio.gather(*work, job.check_frames())
         return log
 
