@@ -2,7 +2,9 @@
 
 A `VideoReader` owns one container and decoder and is used by one thread at a
 time; it remembers where its decoder stands so a later request further on in
-the same group of pictures continues decoding instead of seeking back.
+the same group of pictures continues decoding instead of seeking back. On the
+way to a requested frame it does not decode the packets that no later frame
+references (`disposable`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
+from steerlang.annotate.frames.disposable import disposable_check
 from steerlang.annotate.frames.frame import scaled_size
 
 
@@ -53,9 +56,12 @@ class VideoReader:
                 raise VideoReadError("unreadable", "it has no video stream")
             self._stream = self._container.streams.video[0]
             configure_decoder(self._stream)
+            context = self._stream.codec_context
+            self._disposable = disposable_check(context.name, context.extradata)
         except av.FFmpegError as exc:
             raise VideoReadError("unreadable", _describe(exc)) from exc
         self.time_base = float(self._stream.time_base)
+        self._skip_before = 0.0  # file time before which disposable packets are not decoded
         # one reformatter per step, so each keeps its scaler between frames
         self._scaler = VideoReformatter()
         self._reformatter = VideoReformatter()
@@ -121,6 +127,7 @@ class VideoReader:
             or keyframe * self.time_base > self._last_time
         ):
             self._seek(keyframe)
+        self._skip_before = time - tolerance
         try:
             for frame in self._frames:
                 frame_time = self._time_of(frame)
@@ -157,8 +164,22 @@ class VideoReader:
             self._container.seek(keyframe_pts, stream=self._stream, backward=True)
         except av.FFmpegError as exc:
             raise VideoReadError("unreadable", _describe(exc)) from exc
-        self._frames = self._container.decode(self._stream)
+        self._frames = self._decode_forward()
         self._last = None
+
+    def _decode_forward(self) -> Iterator[av.VideoFrame]:
+        """Decode on from the last seek, leaving out the disposable packets that come
+        before the requested frame: nothing decoded later needs them."""
+        skippable = self._disposable
+        for packet in self._container.demux(self._stream):
+            if (
+                skippable is not None
+                and packet.pts is not None
+                and packet.pts * self.time_base < self._skip_before
+                and skippable(bytes(packet))
+            ):
+                continue
+            yield from packet.decode()
 
     def _forget_position(self) -> None:
         self._frames = None
