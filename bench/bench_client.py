@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from steerlang.annotate.answers import SpeechAnswer
+from steerlang.annotate.modules.answers import SpeechAnswer
 from steerlang.annotate.vlm.config import VlmConfig
 from steerlang.annotate.vlm.factory import build_client, sampling_params
 from steerlang.annotate.vlm.types import Message, TextPart, VlmRequest, VlmResult

@@ -49,7 +49,7 @@ def run(root: Path) -> dict[str, float]:
     # imported here, not at the top: the frame workers are spawned (this process runs a
     # thread for the server's log) and re-import this file as their main module; like the
     # `steerlang` command's workers, they should import only the frame code
-    from steerlang.annotate.config import AnnotateConfig
+    from steerlang.annotate.config.run_config import AnnotateConfig
     from steerlang.annotate.run import annotate_dataset
     from steerlang.annotate.vlm.config import VlmConfig
     from steerlang.sim.engine import SIM_MODEL_ID

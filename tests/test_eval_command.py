@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.run import annotate_dataset
 from steerlang.annotate.vlm.config import VlmConfig
 from steerlang.commands import cli

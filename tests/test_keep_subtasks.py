@@ -7,7 +7,7 @@ import dataclasses
 
 import numpy as np
 
-from steerlang.annotate.config import AnnotateConfig, PlanConfig
+from steerlang.annotate.config.run_config import AnnotateConfig, PlanConfig
 from steerlang.annotate.modules.kept_subtasks import kept_segments
 from steerlang.annotate.modules.segmentation import Segment
 from steerlang.annotate.scheduler import module_inputs

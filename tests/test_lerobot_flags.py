@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.commands.annotate import COMMAND, parse_config
 from steerlang.commands.flag_fields import flags_of
 from steerlang.errors import SteerlangError

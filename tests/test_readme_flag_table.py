@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.commands.annotate import COMMAND
 from steerlang.commands.flag_fields import flags_of
 from tests.lerobot_annotate_flags import (

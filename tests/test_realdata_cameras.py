@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from steerlang import schema
-from steerlang.annotate.config import AnnotateConfig, VqaConfig
+from steerlang.annotate.config.run_config import AnnotateConfig, VqaConfig
 from steerlang.annotate.dry_run import estimate
 from steerlang.annotate.vlm.types import ImagePart
 from steerlang.commands import cli

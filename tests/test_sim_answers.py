@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from steerlang.annotate.answers import PURPOSES, PlanAnswer, SegmentAnswer, answer_model
+from steerlang.annotate.modules.answers import PURPOSES, PlanAnswer, SegmentAnswer, answer_model
 from steerlang.language.vqa_shapes import QUESTION_TYPES, VqaBboxAnswer, VqaKeypointAnswer
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from steerlang.annotate.answers import PlanAnswer, answer_model
+from steerlang.annotate.modules.answers import PlanAnswer, answer_model
 from steerlang.annotate.vlm.types import FailureKind, Message, TextPart, VlmRequest, VlmResult
 from steerlang.dataset.groundtruth import load_truth
 from steerlang.dataset.synth import SynthConfig

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from steerlang.annotate.answers import SegmentAnswer, answer_model
+from steerlang.annotate.modules.answers import SegmentAnswer, answer_model
 from steerlang.dataset.groundtruth import EpisodeTruth, load_truth
 from steerlang.dataset.synth import CameraSpec, SynthConfig
 from steerlang.errors import SteerlangError

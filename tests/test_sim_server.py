@@ -16,7 +16,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from steerlang.annotate.answers import PlanAnswer, SegmentAnswer
+from steerlang.annotate.modules.answers import PlanAnswer, SegmentAnswer
 from steerlang.annotate.vlm.types import context_text
 from steerlang.commands.sim_server import COMMAND, knobs_from
 from steerlang.dataset.groundtruth import load_truth

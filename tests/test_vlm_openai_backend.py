@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from steerlang.annotate.answers import PlanAnswer
+from steerlang.annotate.modules.answers import PlanAnswer
 from steerlang.annotate.vlm.client import VlmClient
 from steerlang.annotate.vlm.types import FailureKind, VlmResult
 from steerlang.errors import SteerlangError

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from steerlang.annotate.answers import PlanAnswer
+from steerlang.annotate.modules.answers import PlanAnswer
 from steerlang.annotate.vlm.client import VlmClient
 from steerlang.annotate.vlm.openai_backend import OpenAIBackend
 from steerlang.annotate.vlm.replicas import ReplicaPool

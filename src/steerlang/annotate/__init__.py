@@ -1,8 +1,8 @@
 """The annotation pipeline: a dataset in, staged rows out, then one validated write.
 
 Owns the run (`run`, `scheduler`, `progress`, `dry_run`, `run_record`), its
-configuration (`config`), the answer schemas (`answers`), the Hub transfer
-(`hub`), and the sub-packages `modules/` (plan, interjections, vqa), `prompts/`,
+settings (`config/`), the Hub transfer (`hub`), and the sub-packages `modules/`
+(plan, interjections, vqa, their answer schemas), `prompts/`,
 `frames/` (decoding, contact sheets), `vlm/` (model clients) and `staging/`.
 May import `language`, `dataset`, `schema`, `errors`, `processes` — never `sim`,
 `render`, `eval` or `commands` (backends such as the simulator plug in through

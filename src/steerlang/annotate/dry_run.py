@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.frames.sheets import label_height
 from steerlang.annotate.frames.timeline import sample_frames, split_windows
 from steerlang.annotate.modules.plan import derives_task, overview_rate

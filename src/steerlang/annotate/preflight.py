@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.frames import FrameSource
 from steerlang.dataset import EpisodeRecord, LeRobotDataset
 from steerlang.dataset.layout import INFO_PATH

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.dry_run import estimate, planned_totals
 from steerlang.annotate.frames import FrameSource
 from steerlang.annotate.frames import worker as frame_worker

@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.modules.ledger import FAILED
 from steerlang.annotate.prompts import prompt_hashes
 from steerlang.annotate.scheduler import MODULE_PROMPTS, EpisodeOutcome

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from steerlang.annotate.config import AnnotateConfig, module_settings
+from steerlang.annotate.config.run_config import AnnotateConfig, module_settings
 from steerlang.annotate.frames import FrameSource
 from steerlang.annotate.frames.frame_workers import FrameWorkers
 from steerlang.annotate.modules import interjections, plan, vqa

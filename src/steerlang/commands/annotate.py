@@ -1,6 +1,6 @@
 """`steerlang annotate`: flags (`--plan.*`, `--vlm.*`, ...) → a run → a summary.
 
-The flags are `lerobot-annotate`'s (see `annotate.config`); the older spellings
+The flags are `lerobot-annotate`'s (see `annotate.config.run_config`); the older spellings
 below keep steerlang's earlier names and the command lines of LeRobot's docs
 before 0.6.1 working.
 """
@@ -11,7 +11,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.dry_run import estimate, format_estimate
 from steerlang.annotate.hub import push_dataset
 from steerlang.annotate.modules.ledger import FAILED

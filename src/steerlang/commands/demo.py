@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.run import annotate_dataset
 from steerlang.annotate.vlm.config import VlmConfig
 from steerlang.commands.annotate import summary

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from steerlang.annotate.config import AnnotateConfig, VqaConfig
+from steerlang.annotate.config.run_config import AnnotateConfig, VqaConfig
 from steerlang.annotate.run import annotate_dataset
 from steerlang.annotate.staging.store import STAGING_DIR
 from steerlang.annotate.vlm.config import VlmConfig

@@ -65,7 +65,7 @@ def last_user_context(messages: tuple[Message, ...]) -> dict:
             return context
     raise SteerlangError(
         "the simulated backend answers from the request context: give the VlmRequest a "
-        "`context` with the facts its purpose needs (see steerlang.annotate.answers)"
+        "`context` with the facts its purpose needs (see steerlang.annotate.modules.answers)"
     )
 
 

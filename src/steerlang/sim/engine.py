@@ -17,7 +17,7 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
-from steerlang.annotate.answers import PURPOSES, Answer, SegmentAnswer
+from steerlang.annotate.modules.answers import PURPOSES, Answer, SegmentAnswer
 from steerlang.annotate.vlm.types import SIMULATED_MODEL_PREFIX
 from steerlang.dataset.groundtruth import EpisodeTruth, has_groundtruth, load_truth
 from steerlang.errors import SteerlangError
@@ -99,7 +99,7 @@ class SimEngine:
             exact = self._exact(purpose, context, truth, self._rng("choose", key))
         except KeyError as exc:
             raise SteerlangError(
-                f"the context of a {purpose!r} request lacks {exc}; see steerlang.annotate.answers "
+                f"the context of a {purpose!r} request lacks {exc}; see steerlang.annotate.modules.answers "
                 "for the facts each purpose must send"
             ) from None
         if exact is None:

@@ -11,7 +11,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from steerlang.annotate.answers import (
+from steerlang.annotate.modules.answers import (
     InterjectionAnswer,
     MemoryAnswer,
     PlanAnswer,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from steerlang.annotate.answers import SegmentAnswer, SubtaskSpan
+from steerlang.annotate.modules.answers import SegmentAnswer, SubtaskSpan
 from steerlang.dataset.synth.scene import COLORS
 
 MIN_SPAN_S = 1e-3  # a jittered span never shrinks below this

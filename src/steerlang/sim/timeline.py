@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from steerlang.annotate.answers import (
+from steerlang.annotate.modules.answers import (
     DescribeAnswer,
     Observation,
     RelabelAnswer,

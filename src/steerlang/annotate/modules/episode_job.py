@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import numpy as np
 from pydantic import BaseModel
 
-from steerlang.annotate.config import AnnotateConfig
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.frames import EncodedImage, FrameSource
 from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.frames.frame_workers import FrameWorkers

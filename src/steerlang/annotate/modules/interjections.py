@@ -8,8 +8,8 @@ from collections.abc import Collection
 
 import numpy as np
 
-from steerlang.annotate.answers import InterjectionAnswer, PlanAnswer, SpeechAnswer
 from steerlang.annotate.frames import worker as frame_worker
+from steerlang.annotate.modules.answers import InterjectionAnswer, PlanAnswer, SpeechAnswer
 from steerlang.annotate.modules.episode_job import EpisodeJob, text_row
 from steerlang.annotate.modules.ledger import ItemLedger, MissingItem, ModuleOutput
 from steerlang.annotate.modules.plan import plan_text

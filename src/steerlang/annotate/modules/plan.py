@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from steerlang.annotate.answers import (
+from steerlang.annotate.config.modules import PlanConfig
+from steerlang.annotate.frames import ContactSheetConfig
+from steerlang.annotate.frames import worker as frame_worker
+from steerlang.annotate.frames.worker import EncodedWindow
+from steerlang.annotate.modules.answers import (
     DescribeAnswer,
     MemoryAnswer,
     PlanAnswer,
@@ -13,10 +17,6 @@ from steerlang.annotate.answers import (
     TaskAnswer,
     TaskParaphrasesAnswer,
 )
-from steerlang.annotate.frames import ContactSheetConfig
-from steerlang.annotate.frames import worker as frame_worker
-from steerlang.annotate.frames.worker import EncodedWindow
-from steerlang.annotate.module_config import PlanConfig
 from steerlang.annotate.modules.episode_job import EpisodeJob, task_is_usable, text_row
 from steerlang.annotate.modules.ledger import ItemLedger, ModuleOutput
 from steerlang.annotate.modules.segmentation import Segment, Span, clean_segmentation

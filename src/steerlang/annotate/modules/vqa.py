@@ -13,7 +13,6 @@ import json
 
 import numpy as np
 
-from steerlang.annotate.answers import vqa_answer_model
 from steerlang.annotate.frames import (
     CoordinateConvention,
     EncodedImage,
@@ -22,6 +21,7 @@ from steerlang.annotate.frames import (
 )
 from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.frames.geometry import fit_box, fit_point
+from steerlang.annotate.modules.answers import vqa_answer_model
 from steerlang.annotate.modules.episode_job import EpisodeJob
 from steerlang.annotate.modules.ledger import ItemLedger, ModuleOutput
 from steerlang.annotate.vlm.types import FailureKind, VlmFailure

@@ -14,15 +14,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from steerlang.annotate.answers import INTERJECTION_KINDS
-from steerlang.annotate.executor_config import EXECUTOR_KINDS, ExecutorConfig, JobConfig
-from steerlang.annotate.frames import CoordinateConvention
-from steerlang.annotate.module_config import (
+from steerlang.annotate.config.executor import EXECUTOR_KINDS, ExecutorConfig, JobConfig
+from steerlang.annotate.config.modules import (
     DERIVE_TASK_MODES,
     InterjectionsConfig,
     PlanConfig,
     VqaConfig,
 )
+from steerlang.annotate.frames import CoordinateConvention
+from steerlang.annotate.modules.answers import INTERJECTION_KINDS
 from steerlang.annotate.staging.store import STAGING_DIR
 from steerlang.annotate.vlm.config import VlmConfig
 from steerlang.dataset.episode_selection import EpisodeSelection

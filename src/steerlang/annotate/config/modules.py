@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from steerlang.annotate.answers import INTERJECTION_KINDS
+from steerlang.annotate.modules.answers import INTERJECTION_KINDS
 from steerlang.language.vqa_shapes import QUESTION_TYPES
 
 DERIVE_TASK_MODES = ("off", "if_short", "always")
