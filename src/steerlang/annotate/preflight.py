@@ -76,7 +76,7 @@ def preflight(
 ) -> Preflight:
     """Check everything above; nothing is written and no model is asked."""
     report = Preflight(runnable=list(episodes))
-    executor = config.executor.unavailable(len(episodes))
+    executor = config.executor.problem(len(episodes))
     if executor is not None:
         report.problems.append(executor)
     cameras = _cameras_shown(dataset, config, report)

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import os
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.dry_run import estimate, planned_totals
@@ -20,8 +21,9 @@ from steerlang.annotate.preflight import preflight
 from steerlang.annotate.progress import RunProgress
 from steerlang.annotate.run_record import append_run_record, build_run_record
 from steerlang.annotate.scheduler import EpisodeOutcome, Scheduler
-from steerlang.annotate.staging.store import StagingStore
+from steerlang.annotate.staging.store import Collected, StagingStore
 from steerlang.annotate.staging.validate import validate_staging
+from steerlang.annotate.vlm.client import VlmClient
 from steerlang.annotate.vlm.factory import build_client
 from steerlang.annotate.vlm.redaction import shown_command_line
 from steerlang.dataset import EpisodeRecord, LeRobotDataset, open_dataset
@@ -77,22 +79,76 @@ def chosen_episodes(dataset: LeRobotDataset, only: list[int] | None) -> list[Epi
 
 
 async def annotate_dataset(config: AnnotateConfig, log: TextIO) -> RunResult:
-    """Annotate, validate and write; raises SteerlangError on what the user must fix."""
+    """Annotate, validate and write; raises SteerlangError on what the user must fix.
+
+    `--executor.kind` other than inline hands the same work to datatrove's executors
+    (`annotate/executors`), which call the functions below rank by rank."""
     config.check()
     root = require_dataset_root(resolve_root(config))
+    if config.executor.kind != "inline":
+        from steerlang.annotate.executors.launch import maybe_distributed
+
+        distributed = maybe_distributed(config, root, log)
+        if distributed is not None:
+            return distributed
     with dataset_lock(root, shown_command_line([config.vlm.api_key])):
         return await _annotate_locked(config, root, log)
+
+
+@dataclass
+class EpisodeRun:
+    """What running the modules over some episodes gave: outcomes and the client's counters."""
+
+    outcomes: list[EpisodeOutcome]
+    call_stats: dict[str, dict[str, Any]]
+    model_id: str
+    simulated: bool
+
+
+@contextlib.contextmanager
+def frame_workers() -> Iterator[FrameWorkers]:
+    """Frame decoding and JPEG encoding processes for a run. Start them first: before the
+    client can start threads (servers, logs), and so that their imports overlap opening
+    the dataset."""
+    worker_count = os.cpu_count() or 1
+    pool = started_pool(worker_count, preload=frame_worker.__name__)
+    try:
+        yield FrameWorkers(pool, worker_count)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+async def annotate_episodes(
+    config: AnnotateConfig,
+    dataset: LeRobotDataset,
+    episodes: list[EpisodeRecord],
+    store: StagingStore,
+    workers: FrameWorkers,
+    client: VlmClient,
+    log: TextIO,
+) -> EpisodeRun:
+    """The modules over `episodes` (staged as they finish): the whole run inline, one
+    rank's share in a distributed job. Closes `client` (and the servers it started)."""
+    try:
+        frames = FrameSource(dataset)
+        try:
+            progress = RunProgress(len(episodes), client, log, config.executor.progress_interval_s)
+            scheduler = Scheduler(
+                dataset, config, client, frames, store, workers, progress.episode_done
+            )
+            outcomes = await _run_episodes(scheduler, episodes, progress)
+            return EpisodeRun(outcomes, client.stats(), client.model_id, client.simulated)
+        finally:
+            frames.close()
+    finally:
+        await client.aclose()
 
 
 async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> RunResult:
     started = time.time()
     if finish_pending_write(root):
         print(f"finished an interrupted write in {root}", file=log)
-    # frame workers start first: before the client can start threads (servers, logs),
-    # and so that their imports overlap opening the dataset
-    worker_count = os.cpu_count() or 1
-    pool = started_pool(worker_count, preload=frame_worker.__name__)
-    try:
+    with frame_workers() as workers:
         dataset = open_dataset(root, check_videos=False)
         episodes = chosen_episodes(dataset, config.only_episodes)
         checked = preflight(dataset, config, episodes)  # before any server starts
@@ -100,26 +156,50 @@ async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> R
         episodes = checked.runnable
         store = StagingStore(root, staging_dir=config.staging_dir)
         client = build_client(config.vlm, store.dir, root, log)
-        frames = FrameSource(dataset)
-        progress = RunProgress(len(episodes), client, log, config.executor.progress_interval_s)
-        try:
-            workers = FrameWorkers(pool, worker_count)
-            scheduler = Scheduler(
-                dataset, config, client, frames, store, workers, progress.episode_done
-            )
-            outcomes = await _run_episodes(scheduler, episodes, progress)
-            outcomes += [EpisodeOutcome(i, failed=why) for i, why in checked.broken.items()]
-            outcomes.sort(key=lambda outcome: outcome.index)
-            call_stats = client.stats()
-        finally:
-            await client.aclose()
-            frames.close()
-    finally:
-        pool.shutdown(cancel_futures=True)
-    result = RunResult(root, outcomes, staging=store.dir)
+        run = await annotate_episodes(config, dataset, episodes, store, workers, client, log)
+    run.outcomes += [EpisodeOutcome(i, failed=why) for i, why in checked.broken.items()]
+    run.outcomes.sort(key=lambda outcome: outcome.index)
+    plan = plan_write(config, dataset, store, run.outcomes, run.call_stats)
+    result = RunResult(root, run.outcomes, staging=store.dir, left_out=plan.left_out)
+    result.unanswered = plan.unanswered
+    if plan.writes:
+        result.written = await asyncio.to_thread(
+            write_language, dataset, plan.collected.rows_by_episode, plan.only_episodes
+        )
+    result.record = await asyncio.to_thread(
+        run_record, config, dataset, episodes, run, plan.collected.rows_by_episode, started
+    )
+    append_run_record(root, result.record)
+    return result
+
+
+@dataclass
+class WritePlan:
+    """What a run writes, decided once from every outcome (inline, or a job's check step)."""
+
+    succeeded: list[int]
+    only_episodes: list[int] | None  # None: every episode gets exactly its rows
+    unanswered: bool
+    left_out: list[str]
+    collected: Collected
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.succeeded) and not self.unanswered
+
+
+def plan_write(
+    config: AnnotateConfig,
+    dataset: LeRobotDataset,
+    store: StagingStore,
+    outcomes: Sequence[EpisodeOutcome],
+    call_stats: Mapping[str, Mapping[str, Any]],
+) -> WritePlan:
+    """The rows to write and for which episodes; raises when the staging does not validate
+    (nothing is written then)."""
     succeeded = [o.index for o in outcomes if o.ok]
     collected = store.collect(succeeded)
-    result.left_out = [
+    left_out = [
         f"episode {ep} {module}: {status.reason}" for ep, module, status in collected.left_out
     ]
     if not config.skip_validation:
@@ -131,30 +211,33 @@ async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> R
                 f"{shown}\nfix or clear the staging, or pass --skip_validation"
             )
     full_run = config.only_episodes is None and len(succeeded) == len(dataset.episodes)
-    result.unanswered = _nothing_answered(call_stats)
-    if succeeded and not result.unanswered:
-        result.written = await asyncio.to_thread(
-            write_language,
-            dataset,
-            collected.rows_by_episode,
-            None if full_run else succeeded,
-        )
-    planned = await asyncio.to_thread(estimate, dataset, config, episodes)
-    result.record = build_run_record(
+    only = None if full_run else succeeded
+    return WritePlan(succeeded, only, _nothing_answered(call_stats), left_out, collected)
+
+
+def run_record(
+    config: AnnotateConfig,
+    dataset: LeRobotDataset,
+    episodes: list[EpisodeRecord],
+    run: EpisodeRun,
+    rows_by_episode: Mapping[int, Sequence[Mapping[str, Any]]],
+    started: float,
+) -> dict[str, Any]:
+    """The run record of a run over `episodes` (the runnable ones)."""
+    planned = estimate(dataset, config, episodes)
+    return build_run_record(
         config,
-        client.model_id,
-        client.simulated,
-        outcomes,
-        call_stats,
-        collected.rows_by_episode,
+        run.model_id,
+        run.simulated,
+        run.outcomes,
+        run.call_stats,
+        rows_by_episode,
         planned_totals(planned, len(episodes)),
         started,
     )
-    append_run_record(root, result.record)
-    return result
 
 
-def _nothing_answered(call_stats: dict[str, dict]) -> bool:
+def _nothing_answered(call_stats: Mapping[str, Mapping[str, Any]]) -> bool:
     """True when calls reached the model and not one came back usable (a dead or wrong
     server): writing would only replace the dataset's language with empty columns."""
     asked = sum(s["calls"] - s["cached"] for s in call_stats.values())

@@ -33,6 +33,10 @@ ALIASES = {
     "module_2": "interjections",
     "module_3": "vqa",
     "vlm.json_mode": "vlm.structured_output",
+    # LeRobot's Slurm executor settings
+    "executor.slurm_partition": "executor.partition",
+    "executor.slurm_gpus": "executor.gpus_per_task",
+    "executor.slurm_time": "executor.time",
 }
 
 

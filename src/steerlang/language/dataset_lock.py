@@ -11,6 +11,13 @@ the next process opening it). Read-only commands never take it.
 A process forked while the lock is held (frame or shard workers) would share the
 lock and keep it alive after its parent died; such children close their copy at
 once, so the lock lives exactly as long as the process that took it.
+
+A distributed job (`annotate/executors`) is one writer in many processes, on many
+machines: its launcher holds the lock for the whole job under a job token, and
+each rank checks (`require_job_lock`) that the lock is held and names its token
+before it writes. Ranks of that job go ahead side by side; any other process is
+refused as before, and a rank whose launcher is gone stops rather than write
+unguarded.
 """
 
 from __future__ import annotations
@@ -52,11 +59,17 @@ def lock_path(root: Path) -> Path:
     return Path(root) / LOCK_NAME
 
 
+def job_mark(token: str) -> str:
+    """How a holder line names the distributed job it holds the lock for."""
+    return f"job {token}"
+
+
 @contextlib.contextmanager
-def dataset_lock(root: str | Path, command_line: str) -> Iterator[None]:
+def dataset_lock(root: str | Path, command_line: str, job: str | None = None) -> Iterator[None]:
     """Hold the dataset's write lock for the block; `command_line` (no secrets in it!) is
     written into the lock file so a refused process can name the holder. Check that `root`
-    is a dataset first (`require_dataset_root`): the lock file is created in it."""
+    is a dataset first (`require_dataset_root`): the lock file is created in it. `job` is
+    the token of a distributed job whose ranks write under this hold."""
     if not Path(root).is_dir():
         raise SteerlangError(f"{root} is not a folder; pass the dataset's folder")
     path = lock_path(Path(root))
@@ -76,7 +89,8 @@ def dataset_lock(root: str | Path, command_line: str) -> Iterator[None]:
                 "wait for it to finish or stop it, then run this again"
             ) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}: {command_line}\n".encode(), 0)
+        held_for = f" ({job_mark(job)})" if job is not None else ""
+        os.pwrite(fd, f"pid {os.getpid()}{held_for}: {command_line}\n".encode(), 0)
         _HELD.add(fd)
         try:
             yield
@@ -85,6 +99,35 @@ def dataset_lock(root: str | Path, command_line: str) -> Iterator[None]:
     finally:
         _HELD.discard(fd)
         os.close(fd)  # releases the lock
+
+
+def require_job_lock(root: str | Path, token: str) -> None:
+    """Go ahead only while the launcher of job `token` holds the lock (raise otherwise):
+    a rank writes under its launcher's hold, never on its own."""
+    try:
+        fd = os.open(lock_path(Path(root)), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise SteerlangError(
+            f"{root}: no write lock to work under ({exc.strerror}); this task belongs to a "
+            "job whose launcher (`steerlang annotate`) is gone — rerun that command"
+        ) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            if f"({job_mark(token)})" in holder:
+                return
+            raise DatasetBusy(
+                f"{root} is being written by another steerlang process ({holder}); this task "
+                "of an earlier job stops"
+            ) from None
+        raise SteerlangError(
+            f"{root} is not locked for this job: its launcher (`steerlang annotate`) is gone, "
+            "so nothing guards the dataset; rerun that command to resume the job"
+        )
+    finally:
+        os.close(fd)
 
 
 def _holder(fd: int) -> str:

@@ -84,11 +84,6 @@ class AnnotateConfig:
                 "--plan.task_aug_axes (five-axis task augmentation) is not implemented here; "
                 f"task_aug rows come from --plan.n_task_rephrasings={self.plan.n_task_rephrasings}."
             )
-        if self.executor.workers != 1:
-            found.append(
-                "--executor.workers sizes the cluster executors, which are not available yet; "
-                "this run uses one process."
-            )
         return found
 
     def check(self) -> None:
@@ -178,8 +173,11 @@ NUMERIC_RANGES: tuple[tuple[str, float, float | None, bool], ...] = (
     ("vlm.temperature", 0, None, False),
     ("executor.episode_parallelism", 1, None, False),
     ("executor.auto_threshold", 0, None, False),
-    ("executor.slurm_gpus", 0, None, False),
+    ("executor.tasks", 1, None, False),
     ("executor.workers", 1, None, False),
+    ("executor.gpus_per_task", 0, None, False),
+    ("executor.cpus_per_task", 1, None, False),
+    ("executor.mem_per_cpu_gb", 1, None, False),
     ("executor.progress_interval_s", 0, None, True),
 )
 

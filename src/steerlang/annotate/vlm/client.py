@@ -121,6 +121,11 @@ class VlmClient:
     def _record(self, result: VlmResult) -> None:
         self._stats.setdefault(result.purpose, PurposeStats()).record(result)
 
+    @property
+    def servers(self) -> Stoppable | None:
+        """The model servers this client started (and stops when it closes), if any."""
+        return self._servers
+
     def stats(self) -> dict[str, dict[str, Any]]:
         """Per-purpose counters, for the run record."""
         return {purpose: s.as_dict() for purpose, s in sorted(self._stats.items())}

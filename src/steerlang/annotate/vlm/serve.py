@@ -95,6 +95,10 @@ class ServerFleet:
     def api_bases(self) -> list[str]:
         return [s.api_base for s in self.servers]
 
+    def pids(self) -> list[int]:
+        """The servers' process ids (each leads its own process group)."""
+        return [s.process.pid for s in self.servers]
+
     def start(
         self,
         argvs: Sequence[list[str]],

@@ -14,6 +14,10 @@ A crash during 3 is rolled forward by `roll_forward` (run at the start of every
 write and by `steerlang write`): renames whose temporary still exists are
 redone, the others already happened. Each rename is atomic, so every file is
 old or new at every instant; once the journal is gone the dataset is new.
+
+A distributed write (`annotate/executors`) commits each rank's shards through
+that rank's own journal (`part`), so ranks of one job never touch each other's
+renames; a rank rolls forward only its own part, a whole-dataset writer all of them.
 """
 
 from __future__ import annotations
@@ -33,16 +37,24 @@ from steerlang.language.atomic_file import (
 )
 
 JOURNAL_NAME = ".steerlang_commit.json"
+PART_JOURNALS = ".steerlang_commit.*.json"
 LEFTOVER_FOLDERS = ("data", "meta")
 
 
-def journal_path(root: Path) -> Path:
-    return root / JOURNAL_NAME
+def journal_path(root: Path, part: str | None = None) -> Path:
+    """The journal of a whole write, or of one part of a distributed write."""
+    return root / (JOURNAL_NAME if part is None else f".steerlang_commit.{part}.json")
+
+
+def journals(root: Path) -> list[Path]:
+    """Every journal present: the whole write's, then the parts' in name order."""
+    found = [journal_path(root)] if journal_path(root).exists() else []
+    return found + sorted(root.glob(PART_JOURNALS))
 
 
 def is_pending(root: Path) -> bool:
-    """True when a committed write was interrupted before it finished."""
-    return journal_path(root).exists()
+    """True when a committed write (or a part of one) was interrupted before it finished."""
+    return bool(journals(root))
 
 
 def discard_leftovers(root: Path) -> None:
@@ -54,19 +66,24 @@ def discard_leftovers(root: Path) -> None:
             temp.unlink()
 
 
-def commit(root: Path, renames: Sequence[tuple[Path, Path]]) -> None:
+def commit(root: Path, renames: Sequence[tuple[Path, Path]], part: str | None = None) -> None:
     """Make the prepared temporaries the dataset's files (steps 2 and 3 above)."""
     entries = [
         [str(temp.relative_to(root)), str(target.relative_to(root))] for temp, target in renames
     ]
     text = json.dumps({"renames": entries}, indent=1) + "\n"
-    replace_atomically(journal_path(root), text.encode(), root)
-    roll_forward(root)
+    replace_atomically(journal_path(root, part), text.encode(), root)
+    _roll_forward_one(root, journal_path(root, part))
 
 
-def roll_forward(root: Path) -> bool:
-    """Finish an interrupted commit; returns whether there was one."""
-    path = journal_path(root)
+def roll_forward(root: Path, part: str | None = None) -> bool:
+    """Finish interrupted commits (all of them, or one part's); returns whether there was one."""
+    found = journals(root) if part is None else [journal_path(root, part)]
+    rolled = [_roll_forward_one(root, path) for path in found]
+    return any(rolled)
+
+
+def _roll_forward_one(root: Path, path: Path) -> bool:
     if not path.exists():
         return False
     try:

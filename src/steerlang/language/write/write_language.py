@@ -5,6 +5,9 @@ temporaries beside the originals, then committed together with the new info.json
 through `commit_journal`. Episodes outside `only_episodes` keep the rows they
 have; shards that need no change are not touched. A write that fails before the
 commit (a full disk included, `disk_space`) deletes its temporaries.
+
+A distributed write splits the same work: each rank rewrites and commits its
+shards (`write_language_part`), then one step updates info.json (`write_info`).
 """
 
 from __future__ import annotations
@@ -23,11 +26,15 @@ from steerlang.dataset.layout import INFO_PATH
 from steerlang.dataset.reader import LeRobotDataset
 from steerlang.dataset.records import EpisodeRecord
 from steerlang.errors import SteerlangError
-from steerlang.language.atomic_file import refuse_symlinks, temp_path_for, write_durable
+from steerlang.language.atomic_file import (
+    refuse_symlinks,
+    replace_atomically,
+    temp_path_for,
+    write_durable,
+)
 from steerlang.language.write.commit_journal import (
     commit,
     discard_leftovers,
-    is_pending,
     journal_path,
     roll_forward,
 )
@@ -71,34 +78,78 @@ def write_language(
     `info_extra` sets top-level info.json keys (e.g. provenance) in the same commit.
     Reopen the dataset afterwards to see the new columns.
     """
+    summary = WriteSummary(resumed_interrupted_write=roll_forward(dataset.root))
+    discard_leftovers(dataset.root)
+    _write(dataset, rows_by_episode, only_episodes, dataset.data_files(), None, summary, info_extra)
+    return summary
+
+
+def write_language_part(
+    dataset: LeRobotDataset,
+    rows_by_episode: Mapping[int, Sequence[Row]],
+    only_episodes: Iterable[int] | None,
+    shards: Sequence[Path],
+    part: str,
+) -> WriteSummary:
+    """One rank's share of a distributed write: `write_language` restricted to `shards`,
+    committed through the part's own journal; info.json is left to `write_info`, once
+    every part is in. Ranks writing other shards of the same dataset meanwhile are not
+    disturbed (no other part's journal or temporaries are touched)."""
     root = dataset.root
-    summary = WriteSummary(resumed_interrupted_write=roll_forward(root))
-    discard_leftovers(root)
+    summary = WriteSummary(resumed_interrupted_write=roll_forward(root, part))
+    for shard in shards:
+        temp_path_for(shard).unlink(missing_ok=True)
+    _write(dataset, rows_by_episode, only_episodes, shards, part, summary, None)
+    return summary
+
+
+def write_info(dataset: LeRobotDataset, info_extra: Mapping[str, Any] | None = None) -> None:
+    """info.json with the language contract applied (the last step of a distributed write)."""
+    path = dataset.root / INFO_PATH
+    refuse_symlinks(path, dataset.root)
+    info = json.loads(path.read_text())
+    replace_atomically(path, info_bytes(updated_info(info, info_extra)), dataset.root)
+
+
+def _write(
+    dataset: LeRobotDataset,
+    rows_by_episode: Mapping[int, Sequence[Row]],
+    only_episodes: Iterable[int] | None,
+    shards: Sequence[Path],
+    part: str | None,
+    summary: WriteSummary,
+    info_extra: Mapping[str, Any] | None,
+) -> None:
+    """Rewrite `shards` (and, for a whole write, info.json) to temporaries, then commit them
+    through the journal of `part`; on a failure before the commit, delete what it wrote."""
+    root = dataset.root
     chosen = _chosen_episodes(dataset, rows_by_episode, only_episodes)
     info_path = root / INFO_PATH
-    for target in [*dataset.data_files(), info_path]:
+    for target in [*shards, info_path]:
         refuse_symlinks(target, root)
-
-    jobs = _shard_jobs(dataset, chosen, rows_by_episode, summary)
-    files = [(job.source, job.temp) for job in jobs] + [(info_path, temp_path_for(info_path))]
+    jobs = _shard_jobs(dataset, shards, chosen, rows_by_episode, summary)
+    files = [(job.source, job.temp) for job in jobs]
+    if part is None:
+        files.append((info_path, temp_path_for(info_path)))
     finished: set[Path] = set()
     try:
         _rewrite_shards(jobs, finished)
-        info = json.loads(info_path.read_text())
-        write_durable(temp_path_for(info_path), info_bytes(updated_info(info, info_extra)))
-        finished.add(temp_path_for(info_path))
-        commit(root, [(temp, target) for target, temp in files])
+        if part is None:
+            info = json.loads(info_path.read_text())
+            write_durable(temp_path_for(info_path), info_bytes(updated_info(info, info_extra)))
+            finished.add(temp_path_for(info_path))
+        commit(root, [(temp, target) for target, temp in files], part)
     except BaseException as exc:
         full = is_disk_full(exc)
         needed = space_needed(files, finished) if full else 0  # before the temporaries go
-        if not is_pending(root):  # nothing was committed: the old files are the dataset
-            discard_leftovers(root)
-            temp_path_for(journal_path(root)).unlink(missing_ok=True)
+        if not journal_path(root, part).exists():  # not committed: the old files stand
+            for _, temp in files:
+                temp.unlink(missing_ok=True)
+            temp_path_for(journal_path(root, part)).unlink(missing_ok=True)
         if full:
             raise no_space_error(root, needed) from None
         raise
     summary.episodes_written = sorted(chosen)
-    return summary
 
 
 @dataclass(frozen=True)
@@ -125,13 +176,14 @@ class ShardJob:
 
 def _shard_jobs(
     dataset: LeRobotDataset,
+    shards: Sequence[Path],
     chosen: set[int],
     rows_by_episode: Mapping[int, Sequence[Row]],
     summary: WriteSummary,
 ) -> list[ShardJob]:
     """The shards that change: those with a chosen episode or without the output layout."""
     jobs = []
-    for shard in dataset.data_files():
+    for shard in shards:
         episodes = dataset.episodes_in(shard)
         chosen_here = chosen.intersection(ep.index for ep in episodes)
         if is_final(pq.read_schema(shard)) and not chosen_here:
