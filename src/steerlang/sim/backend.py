@@ -9,7 +9,6 @@ message, exactly as the HTTP server does.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from steerlang.annotate.vlm.answering import (
@@ -48,7 +47,7 @@ class SimBackend:
         context = last_user_context(messages)
         purpose = context.pop("purpose")
         reply = self.engine.reply(purpose, context, structured=False)
-        await asyncio.sleep(reply.latency_s)
+        await self.engine.take_time(reply)
         if reply.status != 200:
             raise TransportError(f"simulated HTTP {reply.status}")
         return reply.text

@@ -8,6 +8,7 @@ and asking the same thing again (a retry) draws fresh noise.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections import Counter
@@ -59,6 +60,16 @@ class SimEngine:
         self.stats = SimStats()
         self._truths: dict[int, EpisodeTruth] = {}
         self._asked: Counter[bytes] = Counter()
+        self._slots = asyncio.Semaphore(self.knobs.slots) if self.knobs.slots else None
+
+    async def take_time(self, reply: SimReply) -> None:
+        """Spend the reply's latency in one of the server's `slots`: with every slot busy a
+        request queues, so a server answers at most slots/latency requests a second."""
+        if self._slots is None:
+            await asyncio.sleep(reply.latency_s)
+            return
+        async with self._slots:
+            await asyncio.sleep(reply.latency_s)
 
     def truth(self, episode_index: int) -> EpisodeTruth:
         if episode_index not in self._truths:

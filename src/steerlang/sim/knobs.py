@@ -36,6 +36,7 @@ class SimKnobs:
     empty_prob: float = 0.0  # an empty reply
     latency_ms: float = 0.0  # mean time to answer
     latency_jitter_ms: float = 0.0  # latency is uniform in mean ± jitter
+    slots: int = 0  # requests answered at once, like a GPU server's batch (0: no limit)
     http_error_rate: float = 0.0  # 5xx answers (a transport failure in-process)
     off_image_prob: float = 0.0  # VQA boxes and points moved far outside the image
     coordinates: str = "pixels"  # pixels | qwen2.5 | norm1000
@@ -52,6 +53,8 @@ class SimKnobs:
         for name in ("boundary_jitter_s", "latency_ms", "latency_jitter_ms"):
             if getattr(self, name) < 0:
                 raise SteerlangError(f"sim knob {name} must not be negative")
+        if self.slots < 0:
+            raise SteerlangError(f"sim knob slots must be 0 (no limit) or more, got {self.slots}")
         if self.coordinates not in COORDINATES:
             raise SteerlangError(
                 f"sim knob coordinates must be one of {COORDINATES}, got {self.coordinates!r}"

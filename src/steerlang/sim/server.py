@@ -169,7 +169,7 @@ class SimServer:
         except (SteerlangError, ValueError) as exc:
             stats.rejected["bad_context"] += 1
             return error(400, str(exc))
-        await asyncio.sleep(reply.latency_s)
+        await self.engine.take_time(reply)
         if reply.status != 200:
             return error(reply.status, "simulated server error", "server_error")
         return JSONResponse(self._completion(reply, body))

@@ -21,9 +21,11 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
 from steerlang.annotate.config.executor import ExecutorConfig
@@ -109,6 +111,7 @@ def _job_dir(config: AnnotateConfig, staging: Path, episodes: list[int], tasks: 
         for leftover in [*(job_dir / step / "completions" for step in STEPS), job_dir / "reports"]:
             shutil.rmtree(leftover, ignore_errors=True)
         (job_dir / "started").unlink(missing_ok=True)
+    shutil.rmtree(job_dir / "pids", ignore_errors=True)  # a dead attempt's processes
     job_dir.mkdir(parents=True, exist_ok=True)
     return job_dir
 
@@ -128,6 +131,19 @@ def _started(job_dir: Path) -> float:
 
 
 def _run(kind: str, spec: JobSpec, executor: ExecutorConfig, log: TextIO) -> None:
+    """Run the job to its end; SIGTERM stops it like Ctrl-C (the ranks, the Slurm jobs)."""
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        _run_kind(kind, spec, executor, log)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _run_kind(kind: str, spec: JobSpec, executor: ExecutorConfig, log: TextIO) -> None:
     """Build the four executors, chained with `depends=`, and run them to the end."""
     if kind == "local":
         from steerlang.annotate.executors.local_watch import run_local

@@ -227,6 +227,13 @@ class ServerFleet:
 
     def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
         previous = self._previous_sigterm
+        if self._stopped:
+            # stopped off the main thread, which may not restore a handler: do it now and
+            # let the signal do what it would have done without us
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+            self._previous_sigterm = None
+            os.kill(os.getpid(), signum)
+            return
         self.stop()
         if callable(previous):
             previous(signum, frame)

@@ -1,0 +1,122 @@
+"""`--executor.kind=local`: datatrove's local executor runs the job in ranks (tasks=4,
+workers=2) against one sim server, writes exactly what an inline run writes, and a rank
+killed with SIGKILL mid-run is resumed by the same command: finished ranks are skipped,
+finished episodes and calls of the killed rank are reused, and nothing else is asked."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from steerlang.dataset.synth import SynthConfig, synthesize
+from steerlang.language.run_records import read_run_records
+from steerlang.sim.server_process import SimServerProcess
+from tests.annotate_harness import over_http
+from tests.distributed_jobs import (
+    DATASET,
+    annotate_command,
+    assert_same_annotation,
+    child_env,
+    run_annotate,
+)
+
+pytest.importorskip("datatrove", reason="pip install 'steerlang[distributed]'")
+
+LOCAL = ("--executor.kind=local", "--executor.tasks=4", "--executor.workers=2")
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("distributed") / "source"
+    synthesize(SynthConfig(out=root, **DATASET))
+    return root
+
+
+@pytest.fixture(scope="module")
+def inline(source: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """The inline run everything is compared with, and the calls it made."""
+    root = tmp_path_factory.mktemp("inline") / "dataset"
+    shutil.copytree(source, root)
+    with SimServerProcess(source) as server:
+        done = run_annotate(root, *over_http(server.api_base), "--executor.kind=inline")
+        calls = server.stats()["requests"]
+    assert done.returncode == 0, done.stderr
+    return root, calls
+
+
+def test_local_job_writes_what_inline_writes(source, inline, tmp_path):
+    root = tmp_path / "dataset"
+    shutil.copytree(source, root)
+    with SimServerProcess(source) as server:
+        done = run_annotate(root, *over_http(server.api_base), *LOCAL)
+        calls = server.stats()["requests"]
+    assert done.returncode == 0, done.stderr
+    assert calls == inline[1]
+    assert_same_annotation(inline[0], root)
+    executor = read_run_records(root)[-1]["executor"]
+    assert executor["kind"] == "local" and executor["tasks"] == 4
+    ranks = executor["ranks"]
+    assert [r["episodes"] for r in ranks] == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert sum(s["calls"] for r in ranks for s in r["calls"].values()) == calls
+    assert "annotated 8 episode(s)" in done.stdout and "8 complete" in done.stdout
+
+
+def test_a_killed_rank_is_resumed_by_the_same_command(source, inline, tmp_path):
+    root = tmp_path / "dataset"
+    shutil.copytree(source, root)
+    with SimServerProcess(source, latency_ms=150) as server:
+        flags = (*over_http(server.api_base), *LOCAL, "--vlm.client_concurrency=2")
+        launcher = subprocess.Popen(
+            annotate_command(root, *flags),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+        )
+        victim = _rank_mid_run(root, rank=2)
+        os.kill(victim, signal.SIGKILL)
+        _, err = launcher.communicate(timeout=300)
+        assert launcher.returncode == 1, err
+        assert "stopped in its annotate step: rank(s) [2]" in err and "rerun" in err
+        first = server.stats()["requests"]
+        staged_before = _staged(root)
+
+        done = run_annotate(root, *flags)
+        assert done.returncode == 0, done.stderr
+        second = server.stats()["requests"] - first
+    # only rank 2's missing work ran again: its staged episodes and cached calls were
+    # reused; at most the calls in flight when it died (two) are asked twice
+    assert 0 < second < inline[1] - first + 2 + 1
+    assert first + second <= inline[1] + 2
+    assert staged_before  # the killed rank had staged work that the rerun kept
+    assert_same_annotation(inline[0], root, resumed=True)
+    assert "Skipping rank=0" in _log(root, "annotate")
+
+
+def _rank_mid_run(root: Path, rank: int, timeout_s: float = 120) -> int:
+    """The pid of annotate rank `rank` once it has staged one module output."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for pid_file in root.glob(f".annotate_staging/jobs/*/pids/annotate_{rank:05d}.json"):
+            episodes = (2 * rank, 2 * rank + 1)
+            staging = root / ".annotate_staging"
+            if any(any((staging / f"episode_{e:06d}").glob("*.record.json")) for e in episodes):
+                return int(json.loads(pid_file.read_text())["pid"])
+        time.sleep(0.05)
+    raise AssertionError(f"annotate rank {rank} never got going")
+
+
+def _staged(root: Path) -> list[Path]:
+    return sorted((root / ".annotate_staging").glob("episode_00000[45]/*.record.json"))
+
+
+def _log(root: Path, step: str) -> str:
+    (job,) = (root / ".annotate_staging" / "jobs").iterdir()
+    return (job / "local_executor.log").read_text(errors="replace")
