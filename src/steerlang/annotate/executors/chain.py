@@ -40,7 +40,8 @@ def build_chain(
         gpus = _gpus(kind, executor) if step == "annotate" else 0
         if kind == "local":
             workers = min(executor.workers or tasks, tasks)
-            chain.append(LocalPipelineExecutor(**common, workers=workers))
+            # forked from the runner, which has imported the pipeline: no rank imports it again
+            chain.append(LocalPipelineExecutor(**common, workers=workers, start_method="fork"))
         elif kind == "slurm":
             chain.append(
                 StepsOnSlurm(
