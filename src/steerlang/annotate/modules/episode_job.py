@@ -163,7 +163,7 @@ def task_is_usable(task: str, min_words: int) -> bool:
     return text not in PLACEHOLDER_TASKS and len(text.split()) >= min_words
 
 
-def text_row(style: str, content: str, timestamp: float, role: str = "assistant") -> dict:
+def text_row(style: str, content: str, timestamp: float, role: str = "assistant") -> dict[str, Any]:
     """A staging row with text content and no camera (any style but vqa/trace)."""
     return {
         "timestamp": timestamp,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from steerlang.annotate.config.modules import PlanConfig
 from steerlang.annotate.frames import ContactSheetConfig
@@ -105,13 +106,13 @@ async def _episode_segments(job: EpisodeJob, ledger: ItemLedger, task: str) -> l
     return await _segments(job, ledger, task, windows)
 
 
-async def _nothing() -> list[dict]:
+async def _nothing() -> list[dict[str, Any]]:
     return []
 
 
 async def _plan_rows(
     job: EpisodeJob, ledger: ItemLedger, task: str, segments: list[Segment]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     max_steps = job.config.plan.plan_max_steps
     answer = await job.ask(
         "plan",
@@ -159,7 +160,9 @@ async def _effective_task(job: EpisodeJob, ledger: ItemLedger) -> tuple[str | No
     return (answer.task.strip(), True) if answer is not None else (None, False)
 
 
-async def _task_rows(job: EpisodeJob, ledger: ItemLedger, task: str, derived: bool) -> list[dict]:
+async def _task_rows(
+    job: EpisodeJob, ledger: ItemLedger, task: str, derived: bool
+) -> list[dict[str, Any]]:
     wanted = job.config.plan.n_task_rephrasings
     if wanted <= 0 and not derived:
         return []
@@ -304,7 +307,7 @@ async def _relabelled(
 
 async def _memory_rows(
     job: EpisodeJob, ledger: ItemLedger, task: str, segments: list[Segment]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Memory at each boundary, each written from the one before: after a failed one, the
     later boundaries wait for it."""
     rows = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import numpy as np
 
@@ -99,7 +100,7 @@ async def run_vqa(job: EpisodeJob) -> ModuleOutput:
 
 async def _pair(
     job: EpisodeJob, ledger: ItemLedger, frame: int, camera: str, kind: str
-) -> tuple[list[dict], int]:
+) -> tuple[list[dict[str, Any]], int]:
     """The question and answer rows of one frame and camera, and how many coordinates
     had to be pulled onto the frame."""
     config = job.config.vqa
@@ -153,7 +154,9 @@ async def _pair(
     return rows, clamped
 
 
-def _outside(answer: dict, coordinates: ModelCoordinates, image: EncodedImage) -> VlmFailure | None:
+def _outside(
+    answer: dict[str, Any], coordinates: ModelCoordinates, image: EncodedImage
+) -> VlmFailure | None:
     """An answer about a place outside the picture is a failed call, never a clamped row."""
     try:
         to_source_pixels(answer, coordinates, image)
@@ -167,8 +170,8 @@ class OutsideImage(ValueError):
 
 
 def to_source_pixels(
-    answer: dict, coordinates: ModelCoordinates, image: EncodedImage
-) -> tuple[dict, int]:
+    answer: dict[str, Any], coordinates: ModelCoordinates, image: EncodedImage
+) -> tuple[dict[str, Any], int]:
     """Boxes and points in the model's convention → the camera's source pixels, cut to the
     frame; returns the answer and how many boxes or points were cut. Raises `OutsideImage`
     for one that is not on the picture (see `fit_box`, `fit_point`)."""
