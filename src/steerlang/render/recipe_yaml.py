@@ -20,13 +20,14 @@ MAX_RECIPE_BYTES = 1_000_000
 class _NoAliasLoader(yaml.SafeLoader):
     """`yaml.SafeLoader` that stops at the first alias, before anything is expanded."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             raise yaml.composer.ComposerError(
                 None,
                 None,
                 "aliases (*name) are not allowed in a recipe; write the value out",
-                self.peek_event().start_mark,
+                # types-PyYAML leaves Parser.peek_event unannotated
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
             )
         return super().compose_node(parent, index)
 
