@@ -58,9 +58,10 @@ class RunResult:
 
 
 def resolve_root(config: AnnotateConfig) -> Path:
-    if config.repo_id is None:
-        return Path(config.root)
-    return download_dataset(config.repo_id, config.root)
+    if config.repo_id is not None:
+        return download_dataset(config.repo_id, config.root)
+    assert config.root is not None, "AnnotateConfig.check refuses neither --root nor --repo_id"
+    return Path(config.root)
 
 
 def chosen_episodes(dataset: LeRobotDataset, only: list[int] | None) -> list[EpisodeRecord]:
@@ -157,8 +158,8 @@ async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> R
 def _nothing_answered(call_stats: dict[str, dict[str, Any]]) -> bool:
     """True when calls reached the model and not one came back usable (a dead or wrong
     server): writing would only replace the dataset's language with empty columns."""
-    asked = sum(s["calls"] - s["cached"] for s in call_stats.values())
-    answered = sum(s["ok"] - s["cached"] for s in call_stats.values())
+    asked: int = sum(s["calls"] - s["cached"] for s in call_stats.values())
+    answered: int = sum(s["ok"] - s["cached"] for s in call_stats.values())
     return asked > 0 and answered == 0
 
 

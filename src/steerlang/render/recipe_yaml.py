@@ -26,8 +26,7 @@ class _NoAliasLoader(yaml.SafeLoader):
                 None,
                 None,
                 "aliases (*name) are not allowed in a recipe; write the value out",
-                # types-PyYAML leaves Parser.peek_event unannotated
-                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                self.peek_event().start_mark,
             )
         return super().compose_node(parent, index)
 

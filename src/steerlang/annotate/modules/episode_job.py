@@ -23,6 +23,7 @@ from steerlang.annotate.vlm.types import ImagePart, Message, TextPart, VlmFailur
 from steerlang.dataset import EpisodeRecord, LeRobotDataset
 
 T = TypeVar("T")
+PromptImage = tuple[EncodedImage, str | None, int, int]  # jpeg, camera, source width, height
 LEAF_DEFERRAL = 2.0**40  # above any episode index
 PLACEHOLDER_TASKS = {"", "task", "default", "none", "null", "n/a", "todo", "test", "demo"}
 
@@ -114,7 +115,7 @@ class EpisodeJob:
         prompt: Mapping[str, Any],
         context: Mapping[str, Any],
         ledger: ItemLedger,
-        images: Sequence[tuple[EncodedImage, str | None, int, int]] = (),
+        images: Sequence[PromptImage] = (),
         leaf: bool = False,
         judge: Callable[[BaseModel], VlmFailure | None] | None = None,
     ) -> Any | None:

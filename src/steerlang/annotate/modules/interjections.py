@@ -11,7 +11,7 @@ import numpy as np
 
 from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.modules.answers import InterjectionAnswer, PlanAnswer, SpeechAnswer
-from steerlang.annotate.modules.episode_job import EpisodeJob, text_row
+from steerlang.annotate.modules.episode_job import EpisodeJob, PromptImage, text_row
 from steerlang.annotate.modules.ledger import ItemLedger, MissingItem, ModuleOutput
 from steerlang.annotate.modules.plan import plan_text
 from steerlang.schema import speech_atom
@@ -169,7 +169,7 @@ def _steps(plan: str) -> list[str]:
     return [line.split(". ", 1)[-1] for line in plan.splitlines() if line.strip()]
 
 
-async def _images_around(job: EpisodeJob, frame: int) -> list:
+async def _images_around(job: EpisodeJob, frame: int) -> list[PromptImage]:
     camera = job.prompt_camera
     if camera is None:
         return []

@@ -22,11 +22,10 @@ from steerlang.annotate.frames import (
 )
 from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.frames.geometry import fit_box, fit_point
-from steerlang.annotate.modules.answers import vqa_answer_model
 from steerlang.annotate.modules.episode_job import EpisodeJob
 from steerlang.annotate.modules.ledger import ItemLedger, ModuleOutput
 from steerlang.annotate.vlm.types import FailureKind, VlmFailure
-from steerlang.language.vqa_shapes import COUNT_FALLBACK_TYPES
+from steerlang.language.vqa_shapes import COUNT_FALLBACK_TYPES, vqa_answer_model
 
 PROMPTS = ("vqa",)
 TYPE_HINTS = {
@@ -141,7 +140,7 @@ async def _pair(
         # nothing else in the episode waits for a VQA answer: it fills the capacity the
         # serial plan and interjection chains leave free (see EpisodeJob.priority)
         leaf=True,
-        judge=lambda answer: _outside(answer.answer.model_dump(), coordinates, image),
+        judge=lambda answer: _outside(answer.model_dump()["answer"], coordinates, image),
     )
     if answer is None:
         return [], 0
@@ -176,6 +175,8 @@ def to_source_pixels(
     frame; returns the answer and how many boxes or points were cut. Raises `OutsideImage`
     for one that is not on the picture (see `fit_box`, `fit_point`)."""
     geometry = image.geometry
+    if geometry is None:
+        raise ValueError("a VQA frame is sent with its geometry (encoded_frames records it)")
     width, height = geometry.source_width, geometry.source_height
     clamped = 0
     for detection in answer.get("detections", ()):
