@@ -38,7 +38,7 @@ class ExecutorConfig:
     # -- frame workers (annotate/frames/sizing.py) --
     # Frame worker processes; default: sized to calls in flight and episodes in progress.
     frame_workers: int | None = None
-    # Decoded-frame cache of all frame workers together, in MB (0: none); default 1/16 of RAM.
+    # Decoded-frame cache of all frame workers together, in MB (0: none); default 1/64 of RAM.
     frame_cache_mb: int | None = None
 
     def resolved_kind(self, episodes: int) -> str:
