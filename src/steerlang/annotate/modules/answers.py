@@ -11,7 +11,7 @@ convention (the pipeline converts them to source pixels).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -153,7 +153,7 @@ ANSWER_MODELS: dict[str, type[Answer]] = {
 PURPOSES = (*ANSWER_MODELS, "vqa")
 
 
-def answer_model(purpose: str, context: dict | None = None) -> type[Answer]:
+def answer_model(purpose: str, context: dict[str, Any] | None = None) -> type[Answer]:
     """The answer model of a purpose (VQA needs the context's question_type)."""
     if purpose == "vqa":
         return vqa_answer_model(str((context or {}).get("question_type")))
