@@ -14,6 +14,8 @@
 # /etc/slurm/slurm.conf, a link to that file made when no other configuration is there, or
 # through SLURM_CONF=$STEERLANG_SLURM_DIR/slurm.conf.
 #
+# One such cluster per machine: its daemons listen on SLURM's default ports (6817, 6818).
+#
 # The node has CPUs=$(nproc) and its partition lets two jobs share a core (OverSubscribe=
 # FORCE:2): array tasks that mostly wait on a model server run 2x the core count at once,
 # and tasks beyond that queue until a slot frees.
@@ -42,12 +44,20 @@ node_state() { sinfo -h -N -n "$(hostname -s)" -o %T 2>/dev/null || true; }
 
 running() { alive slurmctld && alive slurmd && munge_works; }
 
+# the last lines of each daemon log, without the MPI plugins' start-up noise (no PMIx here)
 log_tails() {
     local f
     for f in "$run"/log/*; do
-        [[ -s $f ]] && { echo "--- $f (last lines)"; tail -n 8 "$f"; }
+        [[ -s $f ]] && { echo "--- $f (last lines)"; grep -v "mpi/pmix\|MPI:" "$f" | tail -n 8; }
     done
     return 0
+}
+
+# failed: show why, end what this start started, and exit
+start_failed() {
+    log_tails >&2
+    stop_daemons >&2
+    die "$1; logs in $run/log"
 }
 
 install_packages() {
@@ -152,18 +162,16 @@ start() {
     mkdir -p "$run/state" "$run/spool"
     start_munge
     write_conf
-    slurmctld -f "$conf" >"$run/log/slurmctld.out" 2>&1 \
-        || { log_tails >&2; die "slurmctld did not start"; }
-    slurmd -f "$conf" >"$run/log/slurmd.out" 2>&1 \
-        || { log_tails >&2; die "slurmd did not start"; }
+    slurmctld -f "$conf" >"$run/log/slurmctld.out" 2>&1 || start_failed "slurmctld did not start"
+    slurmd -f "$conf" >"$run/log/slurmd.out" 2>&1 || start_failed "slurmd did not start"
     for _ in $(seq 150); do
+        alive slurmctld || start_failed "slurmctld exited"
+        alive slurmd || start_failed "slurmd exited"
         [[ "$(node_state)" == idle ]] && break
         sleep 0.2
     done
-    if [[ "$(node_state)" != idle ]] || ! alive slurmctld || ! alive slurmd; then
-        log_tails >&2
-        die "the node did not become idle within 30 s (state: '$(node_state)'); logs in $run/log"
-    fi
+    [[ "$(node_state)" == idle ]] \
+        || start_failed "the node did not become idle within 30 s (state: '$(node_state)')"
     echo "local_slurm: running, partition '$partition' on $(hostname -s) with $(nproc) CPUs ($conf)"
 }
 

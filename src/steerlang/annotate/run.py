@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +15,7 @@ from steerlang.annotate.dry_run import estimate, planned_totals
 from steerlang.annotate.frames import FrameSource
 from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.frames.frame_workers import FrameWorkers
+from steerlang.annotate.frames.sizing import plan_frames
 from steerlang.annotate.hub import download_dataset
 from steerlang.annotate.preflight import preflight
 from steerlang.annotate.progress import RunProgress
@@ -91,8 +92,17 @@ async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> R
         print(f"finished an interrupted write in {root}", file=log)
     # frame workers start first: before the client can start threads (servers, logs),
     # and so that their imports overlap opening the dataset
-    worker_count = os.cpu_count() or 1
-    pool = started_pool(worker_count, preload=frame_worker.__name__)
+    plan = plan_frames(
+        config.vlm.client_concurrency,
+        config.executor.episode_parallelism,
+        config.executor.frame_workers,
+        config.executor.frame_cache_mb,
+    )
+    pool = started_pool(
+        plan.workers,
+        preload=frame_worker.__name__,
+        setup=functools.partial(frame_worker.configure, plan.cache_bytes_per_worker),
+    )
     try:
         dataset = open_dataset(root, check_videos=False)
         episodes = chosen_episodes(dataset, config.only_episodes)
@@ -101,10 +111,11 @@ async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> R
         episodes = checked.runnable
         store = StagingStore(root, staging_dir=config.staging_dir)
         client = build_client(config.vlm, store.dir, root, log)
-        frames = FrameSource(dataset)
+        print(plan.describe(), file=log)  # once the run is sure to start, not before a refusal
+        frames = FrameSource(dataset, cache_bytes=0)  # timestamps only: workers decode
         progress = RunProgress(len(episodes), client, log, config.executor.progress_interval_s)
         try:
-            workers = FrameWorkers(pool, worker_count)
+            workers = FrameWorkers(pool, plan.workers)
             scheduler = Scheduler(
                 dataset, config, client, frames, store, workers, progress.episode_done
             )

@@ -181,6 +181,8 @@ NUMERIC_RANGES: tuple[tuple[str, float, float | None, bool], ...] = (
     ("executor.slurm_gpus", 0, None, False),
     ("executor.workers", 1, None, False),
     ("executor.progress_interval_s", 0, None, True),
+    ("executor.frame_workers", 1, None, False),
+    ("executor.frame_cache_mb", 0, None, False),
 )
 
 
