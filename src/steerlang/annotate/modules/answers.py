@@ -12,7 +12,7 @@ convention (the pipeline converts them to source pixels).
 from __future__ import annotations
 
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, create_model, model_validator
 
@@ -107,7 +107,9 @@ def segment_answer_model(labels: tuple[str, ...] | None) -> type[SegmentAnswer]:
         return SegmentAnswer
     span = create_model("SubtaskSpan", __base__=SubtaskSpan, label=(Literal[labels], ...))
     return create_model(
-        "SegmentAnswer", __base__=SegmentAnswer, subtasks=(list[span], Field(min_length=1))
+        "SegmentAnswer",
+        __base__=SegmentAnswer,
+        subtasks=(list[span], Field(min_length=1)),  # type: ignore[valid-type]
     )
 
 
@@ -178,7 +180,7 @@ ANSWER_MODELS: dict[str, type[Answer]] = {
 PURPOSES = (*ANSWER_MODELS, "vqa")
 
 
-def answer_model(purpose: str, context: dict | None = None) -> type[Answer]:
+def answer_model(purpose: str, context: dict[str, Any] | None = None) -> type[Answer]:
     """The answer model of a purpose (VQA needs the context's question_type)."""
     if purpose == "vqa":
         return vqa_answer_model(str((context or {}).get("question_type")))

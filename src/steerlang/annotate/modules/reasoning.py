@@ -42,7 +42,7 @@ ANSWER_SHAPE = (
 
 
 async def run_reasoning(
-    job: EpisodeJob, plan_rows: list[dict], plan_missing: Collection[MissingItem] = ()
+    job: EpisodeJob, plan_rows: list[dict[str, Any]], plan_missing: Collection[MissingItem] = ()
 ) -> ModuleOutput:
     """One `reasoning` row per subtask of the plan module's rows. Without those subtasks
     (a plan call they need failed) the module is blocked, never asked with a stand-in;
@@ -68,10 +68,10 @@ async def _trace(
     job: EpisodeJob,
     ledger: ItemLedger,
     task: str,
-    subtasks: list[dict],
+    subtasks: list[dict[str, Any]],
     position: int,
     end: float,
-) -> tuple[dict | None, int]:
+) -> tuple[dict[str, Any] | None, int]:
     """The row of one span (None when its call failed), and how many of its coordinates
     had to be pulled onto the frame."""
     camera = str(job.prompt_camera)
