@@ -248,3 +248,15 @@ def test_the_content_rules_of_a_reasoning_row():
     assert "camera 'cam'" in problems({**trace, "camera": "cam"})[0][1]
     assert problems(trace, time=0.5) == [("warning", "reasoning row is not at a subtask start")]
     assert "role 'assistant'" in problems(trace, role="user")[0][1]
+
+
+def test_the_viewer_shows_the_traces(reasoned, tmp_path):
+    site = tmp_path / "site"
+    assert cli.main(["view", "--root", str(reasoned), "--out", str(site)]) == 0
+    count = sum(len(found) for found in traces(reasoned).values())
+    assert (
+        f"<td>reasoning traces</td><td>2 / 2 episodes</td><td>{count}</td>"
+        in (site / "index.html").read_text()
+    )
+    page = (site / "episodes/episode_000000.data.js").read_text()
+    assert '"reasoning": [{"t": 0.0' in page

@@ -143,6 +143,7 @@ class VqaConfig:
     include_depth: bool = False
     # Longest side of the frame sent (0: the source resolution).
     max_side: int = 640
+    # JPEG quality of the frame sent.
     jpeg_quality: int = 85
     # How the model writes coordinates: auto (from --vlm.model_id), pixels (of the image sent),
     # qwen25_resized (Qwen2.5-VL) or normalized_1000 (Qwen2-VL, Qwen3-VL). Answers are stored
@@ -161,4 +162,5 @@ class ReasoningConfig:
     enabled: bool = False
     # Longest side of the frame sent (0: the source resolution).
     max_side: int = 640
+    # JPEG quality of the frame sent.
     jpeg_quality: int = 85
