@@ -238,7 +238,7 @@ def row_problems(
     return problems
 
 
-def _camera_problems(style: str, camera: Any, cameras: Iterable[str] | None) -> list[str]:
+def _camera_problems(style: str | None, camera: Any, cameras: Iterable[str] | None) -> list[str]:
     if not isinstance(camera, str) or not camera:
         return [f"style {style!r} must name the camera feature it is grounded in"]
     if cameras is None:

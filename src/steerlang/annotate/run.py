@@ -8,7 +8,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.dry_run import estimate, planned_totals
@@ -43,7 +43,7 @@ class RunResult:
     staging: Path | None = None  # where the staging is (a rerun resumes from it)
     written: WriteSummary | None = None
     left_out: list[str] = field(default_factory=list)
-    record: dict | None = None
+    record: dict[str, Any] | None = None
     # every call that reached the model failed: nothing is written over what the dataset has
     unanswered: bool = False
 
@@ -58,9 +58,10 @@ class RunResult:
 
 
 def resolve_root(config: AnnotateConfig) -> Path:
-    if config.repo_id is None:
-        return Path(config.root)
-    return download_dataset(config.repo_id, config.root)
+    if config.repo_id is not None:
+        return download_dataset(config.repo_id, config.root)
+    assert config.root is not None, "AnnotateConfig.check refuses neither --root nor --repo_id"
+    return Path(config.root)
 
 
 def chosen_episodes(dataset: LeRobotDataset, only: list[int] | None) -> list[EpisodeRecord]:
@@ -154,11 +155,11 @@ async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> R
     return result
 
 
-def _nothing_answered(call_stats: dict[str, dict]) -> bool:
+def _nothing_answered(call_stats: dict[str, dict[str, Any]]) -> bool:
     """True when calls reached the model and not one came back usable (a dead or wrong
     server): writing would only replace the dataset's language with empty columns."""
-    asked = sum(s["calls"] - s["cached"] for s in call_stats.values())
-    answered = sum(s["ok"] - s["cached"] for s in call_stats.values())
+    asked: int = sum(s["calls"] - s["cached"] for s in call_stats.values())
+    answered: int = sum(s["ok"] - s["cached"] for s in call_stats.values())
     return asked > 0 and answered == 0
 
 

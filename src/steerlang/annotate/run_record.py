@@ -101,12 +101,13 @@ def build_run_record(
         record["subtask_labels"] = list(vocabulary)
     # the record is pushed with the dataset: no secret value may be in it, wherever it
     # came from (a failure reason that quotes a server's answer, say)
-    return scrub_json(record, secret_values([config.vlm.api_key]))
+    scrubbed: dict[str, Any] = scrub_json(record, secret_values([config.vlm.api_key]))
+    return scrubbed
 
 
 def _recorded_config(config: AnnotateConfig) -> dict[str, Any]:
     """The config as plain JSON, with whether an API key was set instead of the key."""
-    recorded = json.loads(json.dumps(dataclasses.asdict(config), default=str))
+    recorded: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(config), default=str))
     vlm = recorded["vlm"]
     vlm["api_key"] = key_state(config.vlm.api_key)
     if config.vlm.serve_command is not None:

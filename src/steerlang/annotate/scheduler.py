@@ -209,7 +209,9 @@ class Scheduler:
             kept = await asyncio.to_thread(kept_segments, self.store, job.index, job.timestamps)
         plan_rows = await self._module(job, outcome, "plan", lambda: plan.run_plan(job, kept), kept)
         plan_missing = outcome.missing.get("plan", [])
-        inter_rows, reasoning_rows = await asyncio.gather(
+        inter_rows: Rows | BaseException
+        reasoning_rows: Rows | BaseException
+        inter_rows, reasoning_rows = await asyncio.gather(  # both run to the end
             self._module(
                 job,
                 outcome,
@@ -222,11 +224,12 @@ class Scheduler:
                 "reasoning",
                 lambda: reasoning.run_reasoning(job, plan_rows or [], plan_missing),
             ),
-            return_exceptions=True,  # both run to the end, so neither outlives the episode
+            return_exceptions=True,
         )
-        for result in (inter_rows, reasoning_rows):
-            if isinstance(result, BaseException):
-                raise result
+        if isinstance(inter_rows, BaseException):
+            raise inter_rows
+        if isinstance(reasoning_rows, BaseException):
+            raise reasoning_rows
         return plan_rows, inter_rows, reasoning_rows
 
     async def _module(

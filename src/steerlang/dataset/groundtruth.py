@@ -79,7 +79,7 @@ class EpisodeTruth:
 
     def gripper_at(self, camera: str, frame: int) -> list[float] | None:
         """The gripper point (x, y in source pixels) at a frame; None when out of view."""
-        points = self._camera(camera).get("gripper")
+        points: list[list[float] | None] | None = self._camera(camera).get("gripper")
         if points is None:
             raise SteerlangError(
                 f"the ground truth of episode {self.episode_index} has no gripper positions "

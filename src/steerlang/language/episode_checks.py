@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from steerlang.dataset.records import CameraInfo
-from steerlang.language.problems import Problem
+from steerlang.language.problems import Problem, Severity
 from steerlang.language.reasoning_shape import reasoning_problems
 from steerlang.language.vqa_shapes import vqa_answer_problems
 from steerlang.schema import (
@@ -87,7 +87,7 @@ def _row_rules(
     # Without camera features (e.g. `synth --no-video`) nothing says which camera a row
     # meant; like LeRobot's own check, it must then only name one.
     problems = row_problems(as_stored, column, list(cameras) if cameras else None)
-    expected_role = ROLE_OF_STYLE.get(style)
+    expected_role = ROLE_OF_STYLE.get(style) if style is not None else None
     if expected_role and row.get("role") != expected_role:
         problems.append(f"{style} rows have role {expected_role!r}, got {row.get('role')!r}")
     if style == "vqa" and row.get("role") not in {"user", "assistant"}:
@@ -129,7 +129,7 @@ def _cross_rules(episode: int, rows: Sequence[SourcedRow]) -> list[Problem]:
     by_style: dict[str | None, list[SourcedRow]] = defaultdict(list)
     for item in rows:
         by_style[item.row.get("style")].append(item)
-    found: list[tuple[str, SourcedRow, str]] = [
+    found: list[tuple[Severity, SourcedRow, str]] = [
         *_subtask_rules(by_style),
         *_interjection_rules(by_style),
         *_vqa_pair_rules(by_style["vqa"]),
@@ -138,15 +138,16 @@ def _cross_rules(episode: int, rows: Sequence[SourcedRow]) -> list[Problem]:
 
 
 def _stamp(item: SourcedRow) -> np.float32:
-    return np.float32(item.row["timestamp"])
+    stamp: np.float32 = np.float32(item.row["timestamp"])
+    return stamp
 
 
 def _subtask_rules(
     by_style: Mapping[str | None, list[SourcedRow]],
-) -> list[tuple[str, SourcedRow, str]]:
+) -> list[tuple[Severity, SourcedRow, str]]:
     """Subtasks start strictly one after another (spans ordered, no overlap); memory and
     reasoning on a boundary, one reasoning row per boundary."""
-    found = []
+    found: list[tuple[Severity, SourcedRow, str]] = []
     subtasks = by_style.get("subtask", [])
     for previous, item in itertools.pairwise(subtasks):
         if _stamp(item) <= _stamp(previous):
@@ -174,11 +175,11 @@ def _subtask_rules(
 
 def _interjection_rules(
     by_style: Mapping[str | None, list[SourcedRow]],
-) -> list[tuple[str, SourcedRow, str]]:
+) -> list[tuple[Severity, SourcedRow, str]]:
     """Each interjection is answered aloud on its frame and refreshes the plan there."""
     speech = {_stamp(item) for item in by_style.get(None, []) if speech_text(item.row)}
     plans = {_stamp(item) for item in by_style.get("plan", [])}
-    found = []
+    found: list[tuple[Severity, SourcedRow, str]] = []
     for item in by_style.get("interjection", []):
         if _stamp(item) not in speech:
             found.append(("error", item, "interjection has no speech atom on the same frame"))
@@ -187,7 +188,7 @@ def _interjection_rules(
     return found
 
 
-def _vqa_pair_rules(rows: Sequence[SourcedRow]) -> list[tuple[str, SourcedRow, str]]:
+def _vqa_pair_rules(rows: Sequence[SourcedRow]) -> list[tuple[Severity, SourcedRow, str]]:
     """Exactly one question and one answer per (frame, camera) that has any."""
     roles: dict[tuple[np.float32, str], Counter[str]] = defaultdict(Counter)
     first: dict[tuple[np.float32, str], SourcedRow] = {}

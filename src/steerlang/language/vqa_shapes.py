@@ -91,7 +91,11 @@ class VqaSpatialAnswer(Answer):
 # the question types that may fall back to a count (see VqaKeypointAnswer)
 COUNT_FALLBACK_TYPES = ("keypoint", "attribute", "spatial")
 
-VQA_ANSWER_MODELS: dict[str, type[Answer]] = {
+VqaAnswer = (
+    VqaBboxAnswer | VqaKeypointAnswer | VqaCountAnswer | VqaAttributeAnswer | VqaSpatialAnswer
+)
+
+VQA_ANSWER_MODELS: dict[str, type[VqaAnswer]] = {
     "bbox": VqaBboxAnswer,
     "keypoint": VqaKeypointAnswer,
     "count": VqaCountAnswer,
@@ -100,7 +104,7 @@ VQA_ANSWER_MODELS: dict[str, type[Answer]] = {
 }
 
 
-def vqa_answer_model(question_type: str) -> type[Answer]:
+def vqa_answer_model(question_type: str) -> type[VqaAnswer]:
     """The schema of a grounded question and its answer of one SPEC §3 shape.
 
     purpose `vqa`; context: episode_index, time, frame_index, camera,

@@ -8,6 +8,7 @@ report the last two as unparseable / schema-invalid.
 from __future__ import annotations
 
 import json
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -43,7 +44,10 @@ def schema_invalid(text: str) -> str:
     return json.dumps(renamed, separators=(",", ":"))
 
 
-def off_image(answer: BaseModel) -> BaseModel:
+M = TypeVar("M", bound=BaseModel)
+
+
+def off_image(answer: M) -> M:
     """An answer whose boxes and points (a VQA answer's, or a reasoning's gripper point and
     object boxes) are moved far outside the picture (an answer about another image, or in a
     coordinate convention the client did not expect)."""
