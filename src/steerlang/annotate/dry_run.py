@@ -53,8 +53,12 @@ def estimate(
             default_only = config.vqa.restrict_to_default_camera
             vqa_views = [camera] if default_only and camera is not None else None
             _vqa(totals["vqa"], dataset, config, duration, len(stamps), vqa_views)
+        if config.reasoning.enabled and camera is not None:
+            _reasoning(totals["reasoning"], dataset, config, camera)
     if config.plan.enabled and config.plan.emit_memory:
         totals["plan"].note = f"+ at most {config.plan.plan_max_steps - 1} memory calls per episode"
+    if "reasoning" in totals:
+        totals["reasoning"].note = "at most: one per subtask, --plan.plan_max_steps per episode"
     return dict(totals)
 
 
@@ -138,6 +142,16 @@ def _vqa(
         cam = dataset.cameras[key]
         total.calls += frames
         total.add_images(frames, *_sent_size(cam.width, cam.height, vqa.max_side))
+
+
+def _reasoning(
+    total: ModuleEstimate, dataset: LeRobotDataset, config: AnnotateConfig, camera: str
+) -> None:
+    """One call and one frame per subtask: an upper bound, as the subtasks are not found yet."""
+    cam = dataset.cameras[camera]
+    steps = config.plan.plan_max_steps
+    total.calls += steps
+    total.add_images(steps, *_sent_size(cam.width, cam.height, config.reasoning.max_side))
 
 
 def _sent_size(width: int, height: int, max_side: int) -> tuple[int, int]:

@@ -17,11 +17,13 @@ import numpy as np
 
 from steerlang.dataset.records import CameraInfo
 from steerlang.language.problems import Problem, Severity
+from steerlang.language.reasoning_shape import reasoning_problems
 from steerlang.language.vqa_shapes import vqa_answer_problems
 from steerlang.schema import (
     EVENTS_COLUMN,
     LANGUAGE_COLUMNS,
     PERSISTENT_COLUMN,
+    REASONING_STYLE,
     Row,
     column_for_style,
     row_problems,
@@ -34,6 +36,7 @@ ROLE_OF_STYLE = {
     "subtask": "assistant",
     "plan": "assistant",
     "memory": "assistant",
+    REASONING_STYLE: "assistant",
 }
 
 
@@ -113,6 +116,8 @@ def _row_rules(
         problems += vqa_answer_problems(
             row.get("content"), camera.width if camera else None, camera.height if camera else None
         )
+    if style == REASONING_STYLE:
+        problems += reasoning_problems(row.get("content"), cameras)
     return problems
 
 
@@ -140,7 +145,8 @@ def _stamp(item: SourcedRow) -> np.float32:
 def _subtask_rules(
     by_style: Mapping[str | None, list[SourcedRow]],
 ) -> list[tuple[Severity, SourcedRow, str]]:
-    """Subtasks start strictly one after another (spans ordered, no overlap); memory on a boundary."""
+    """Subtasks start strictly one after another (spans ordered, no overlap); memory and
+    reasoning on a boundary, one reasoning row per boundary."""
     found: list[tuple[Severity, SourcedRow, str]] = []
     subtasks = by_style.get("subtask", [])
     for previous, item in itertools.pairwise(subtasks):
@@ -157,6 +163,13 @@ def _subtask_rules(
     for item in by_style.get("memory", []):
         if _stamp(item) not in boundaries:
             found.append(("warning", item, "memory row is not on a subtask boundary"))
+    seen: set[np.float32] = set()
+    for item in by_style.get(REASONING_STYLE, []):
+        if _stamp(item) in seen:
+            found.append(("error", item, "two reasoning rows at the same timestamp"))
+        seen.add(_stamp(item))
+        if _stamp(item) not in boundaries:
+            found.append(("warning", item, "reasoning row is not at a subtask start"))
     return found
 
 

@@ -27,9 +27,10 @@ from steerlang.annotate.vlm.types import SIMULATED_MODEL_PREFIX
 from steerlang.dataset.groundtruth import EpisodeTruth, has_groundtruth, load_truth
 from steerlang.errors import SteerlangError
 from steerlang.language.vqa_shapes import Answer, KeypointAnswer, VqaBboxAnswer, VqaKeypointAnswer
-from steerlang.sim import language, malform, noise, timeline, vqa
+from steerlang.sim import language, malform, noise, reasoning, timeline, vqa
 from steerlang.sim.knobs import SimKnobs
 from steerlang.sim.stats import SimStats
+from steerlang.sim.vocabulary import within_vocabulary
 
 SIM_MODEL_ID = SIMULATED_MODEL_PREFIX
 HTTP_ERRORS = (500, 502, 503)
@@ -110,7 +111,9 @@ class SimEngine:
             ) from None
         if exact is None:
             return None
-        return self._noisy(purpose, exact, truth, key)
+        answer = self._noisy(purpose, exact, truth, key)
+        labels = context.get("labels")
+        return within_vocabulary(answer, labels) if labels else answer
 
     def _exact(
         self, purpose: str, ctx: Mapping[str, Any], truth: EpisodeTruth, choose: random.Random
@@ -137,6 +140,8 @@ class SimEngine:
             return language.interjection(ctx, truth, choose)
         if purpose == "vqa":
             return vqa.vqa(ctx, truth, self.knobs.coordinates, choose)
+        if purpose == "reasoning":
+            return reasoning.reasoning(ctx, truth, self.knobs.coordinates)
         raise SteerlangError(f"the simulator does not know purpose {purpose!r}; known: {PURPOSES}")
 
     def _noisy(self, purpose: str, answer: Answer, truth: EpisodeTruth, key: str) -> Answer:

@@ -17,7 +17,8 @@ import numpy as np
 from steerlang.schema import speech_text
 from steerlang.view.episode_rows import SourcedRows
 
-CHANGE_STYLES = ("plan", "memory", "motion")  # persistent styles shown as changes over time
+# persistent styles shown as changes over time (motion and reasoning only when present)
+CHANGE_STYLES = ("plan", "memory", "motion", "reasoning")
 
 
 def episode_duration(frames: np.ndarray, fps: float) -> float:

@@ -15,10 +15,11 @@ from steerlang.annotate.modules.answers import (
     DescribeAnswer,
     MemoryAnswer,
     PlanAnswer,
-    RelabelAnswer,
     SegmentAnswer,
     TaskAnswer,
     TaskParaphrasesAnswer,
+    relabel_answer_model,
+    segment_answer_model,
 )
 from steerlang.annotate.modules.episode_job import (
     EpisodeJob,
@@ -28,6 +29,7 @@ from steerlang.annotate.modules.episode_job import (
 )
 from steerlang.annotate.modules.ledger import ItemLedger, ModuleOutput
 from steerlang.annotate.modules.segmentation import Segment, Span, clean_segmentation
+from steerlang.annotate.modules.vocabulary import label_context, label_prompt
 from steerlang.annotate.vlm.types import FailureKind, VlmFailure
 
 PROMPTS = ("segment", "describe", "relabel", "task", "task_paraphrases", "plan", "memory")
@@ -249,17 +251,19 @@ async def _segment_window(
             return None
         lines = "\n".join(f"- {o.time:.2f} s: {o.description}" for o in described.observations)
         description_block = f"\nWhat each tile shows:\n{lines}\n"
+    labels = job.config.plan.vocabulary()
     answer = await job.ask(
         "segment",
-        SegmentAnswer,
+        segment_answer_model(labels),
         {
             "window_start": start,
             "window_end": end,
             "duration": job.duration,
             "task": task,
             "description_block": description_block,
+            "vocabulary_block": label_prompt(labels),
         },
-        context,
+        {**context, **label_context(labels)},
         ledger,
         images,
         judge=lambda answer: _no_span_inside(answer, start, end),
@@ -285,6 +289,7 @@ async def _relabelled(
     job: EpisodeJob, ledger: ItemLedger, task: str, segments: list[Segment]
 ) -> list[Segment] | None:
     ends = [s.timestamp for s in segments[1:]] + [job.duration]
+    labels = job.config.plan.vocabulary()
 
     async def relabel(segment: Segment, end: float) -> Segment | None:
         sheet = await job.frame_work(
@@ -297,14 +302,15 @@ async def _relabelled(
         )
         answer = await job.ask(
             "relabel",
-            RelabelAnswer,
+            relabel_answer_model(labels),
             {
                 "span_start": segment.timestamp,
                 "span_end": end,
                 "task": task,
                 "label": segment.label,
+                "vocabulary_block": label_prompt(labels),
             },
-            {"span": [segment.timestamp, end]},
+            {"span": [segment.timestamp, end], **label_context(labels)},
             ledger,
             sheet_images(job, [sheet]),
         )

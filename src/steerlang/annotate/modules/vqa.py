@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -140,7 +141,9 @@ async def _pair(
         # nothing else in the episode waits for a VQA answer: it fills the capacity the
         # serial plan and interjection chains leave free (see EpisodeJob.priority)
         leaf=True,
-        judge=lambda answer: _outside(answer.model_dump()["answer"], coordinates, image),
+        judge=lambda answer: off_image(
+            lambda: to_source_pixels(answer.model_dump()["answer"], coordinates, image)
+        ),
     )
     if answer is None:
         return [], 0
@@ -153,12 +156,11 @@ async def _pair(
     return rows, clamped
 
 
-def _outside(
-    answer: dict[str, Any], coordinates: ModelCoordinates, image: EncodedImage
-) -> VlmFailure | None:
-    """An answer about a place outside the picture is a failed call, never a clamped row."""
+def off_image(convert: Callable[[], object]) -> VlmFailure | None:
+    """An answer about a place outside the picture is a failed call, never a clamped row:
+    the failure when `convert` (bringing its coordinates to source pixels) finds one."""
     try:
-        to_source_pixels(answer, coordinates, image)
+        convert()
     except OutsideImage as exc:
         return VlmFailure(FailureKind.OUT_OF_IMAGE, str(exc))
     return None
