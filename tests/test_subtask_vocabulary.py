@@ -154,6 +154,7 @@ def test_export_legacy_refuses_a_stored_label_the_file_lacks(synth_copy, tmp_pat
     root = synth_copy(**DATASET)
     assert annotate(root, "--vlm.backend=sim", *QUICK) == 0  # ground-truth labels
     before = {p: p.read_bytes() for p in root.glob("data/*/*.parquet")}
+    capsys.readouterr()  # annotate's own lines
     assert export_legacy(root, f"--subtask_labels={labels_file(tmp_path)}") == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "which --subtask_labels does not list" in err[0]
