@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import functools
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +16,7 @@ from steerlang.annotate.dry_run import estimate, planned_totals
 from steerlang.annotate.frames import FrameSource
 from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.frames.frame_workers import FrameWorkers
+from steerlang.annotate.frames.sizing import FramePlan, plan_frames
 from steerlang.annotate.hub import download_dataset
 from steerlang.annotate.preflight import preflight
 from steerlang.annotate.progress import RunProgress
@@ -45,7 +46,7 @@ class RunResult:
     staging: Path | None = None  # where the staging is (a rerun resumes from it)
     written: WriteSummary | None = None
     left_out: list[str] = field(default_factory=list)
-    record: dict | None = None
+    record: dict[str, Any] | None = None
     # every call that reached the model failed: nothing is written over what the dataset has
     unanswered: bool = False
 
@@ -60,9 +61,10 @@ class RunResult:
 
 
 def resolve_root(config: AnnotateConfig) -> Path:
-    if config.repo_id is None:
-        return Path(config.root)
-    return download_dataset(config.repo_id, config.root)
+    if config.repo_id is not None:
+        return download_dataset(config.repo_id, config.root)
+    assert config.root is not None, "AnnotateConfig.check refuses neither --root nor --repo_id"
+    return Path(config.root)
 
 
 def chosen_episodes(dataset: LeRobotDataset, only: list[int] | None) -> list[EpisodeRecord]:
@@ -106,14 +108,23 @@ class EpisodeRun:
 
 
 @contextlib.contextmanager
-def frame_workers() -> Iterator[FrameWorkers]:
-    """Frame decoding and JPEG encoding processes for a run. Start them first: before the
-    client can start threads (servers, logs), and so that their imports overlap opening
-    the dataset."""
-    worker_count = os.cpu_count() or 1
-    pool = started_pool(worker_count, preload=frame_worker.__name__)
+def frame_workers(config: AnnotateConfig) -> Iterator[tuple[FrameWorkers, FramePlan]]:
+    """Frame decoding and JPEG encoding processes for a run (or a rank), sized to the work
+    (`frames/sizing`). Start them first: before the client can start threads (servers,
+    logs), and so that their imports overlap opening the dataset."""
+    plan = plan_frames(
+        config.vlm.client_concurrency,
+        config.executor.episode_parallelism,
+        config.executor.frame_workers,
+        config.executor.frame_cache_mb,
+    )
+    pool = started_pool(
+        plan.workers,
+        preload=frame_worker.__name__,
+        setup=functools.partial(frame_worker.configure, plan.cache_bytes_per_worker),
+    )
     try:
-        yield FrameWorkers(pool, worker_count)
+        yield FrameWorkers(pool, plan.workers), plan
     finally:
         pool.shutdown(cancel_futures=True)
 
@@ -130,7 +141,7 @@ async def annotate_episodes(
     """The modules over `episodes` (staged as they finish): the whole run inline, one
     rank's share in a distributed job. Closes `client` (and the servers it started)."""
     try:
-        frames = FrameSource(dataset)
+        frames = FrameSource(dataset, cache_bytes=0)  # timestamps only: workers decode
         try:
             progress = RunProgress(len(episodes), client, log, config.executor.progress_interval_s)
             scheduler = Scheduler(
@@ -148,7 +159,7 @@ async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> R
     started = time.time()
     if finish_pending_write(root):
         print(f"finished an interrupted write in {root}", file=log)
-    with frame_workers() as workers:
+    with frame_workers(config) as (workers, sizing):
         dataset = open_dataset(root, check_videos=False)
         episodes = chosen_episodes(dataset, config.only_episodes)
         checked = preflight(dataset, config, episodes)  # before any server starts
@@ -156,6 +167,7 @@ async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> R
         episodes = checked.runnable
         store = StagingStore(root, staging_dir=config.staging_dir)
         client = build_client(config.vlm, store.dir, root, log)
+        print(sizing.describe(), file=log)  # once the run is sure to start, not before a refusal
         run = await annotate_episodes(config, dataset, episodes, store, workers, client, log)
     run.outcomes += [EpisodeOutcome(i, failed=why) for i, why in checked.broken.items()]
     run.outcomes.sort(key=lambda outcome: outcome.index)
@@ -240,8 +252,8 @@ def run_record(
 def _nothing_answered(call_stats: Mapping[str, Mapping[str, Any]]) -> bool:
     """True when calls reached the model and not one came back usable (a dead or wrong
     server): writing would only replace the dataset's language with empty columns."""
-    asked = sum(s["calls"] - s["cached"] for s in call_stats.values())
-    answered = sum(s["ok"] - s["cached"] for s in call_stats.values())
+    asked: int = sum(s["calls"] - s["cached"] for s in call_stats.values())
+    answered: int = sum(s["ok"] - s["cached"] for s in call_stats.values())
     return asked > 0 and answered == 0
 
 

@@ -15,7 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from steerlang.annotate.config.run_config import AnnotateConfig, VqaConfig
+from steerlang.annotate.config.modules import VqaConfig
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.run import annotate_dataset
 from steerlang.annotate.staging.store import STAGING_DIR
 from steerlang.annotate.vlm.config import VlmConfig

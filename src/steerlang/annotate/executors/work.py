@@ -80,7 +80,7 @@ def annotate_rank(spec: JobSpec, rank: int, world_size: int, log: TextIO = sys.s
     config = dataclasses.replace(
         spec.config, vlm=dataclasses.replace(spec.config.vlm, serve_port=0)
     )
-    with frame_workers() as workers:
+    with frame_workers(config) as (workers, sizing):
         dataset = open_dataset(spec.root, check_videos=False)
         runnable = [dataset.episode(index) for index in spec.episodes]
         mine = [dataset.episode(i) for i in rank_episodes(runnable, rank, world_size)]
@@ -90,6 +90,7 @@ def annotate_rank(spec: JobSpec, rank: int, world_size: int, log: TextIO = sys.s
         client = build_client(config.vlm, store.dir, spec.root, log)
         servers = client.servers.pids() if isinstance(client.servers, ServerFleet) else []
         mark_running(spec, "annotate", rank, servers)
+        print(sizing.describe(), file=log)
         run = asyncio.run(annotate_episodes(config, dataset, mine, store, workers, client, log))
     save_report(
         spec,
