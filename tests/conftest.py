@@ -27,6 +27,7 @@ def require_torch() -> None:
 pytest_plugins = [
     "tests.view_browser",  # the viewer's fixtures: annotated datasets, Chromium
     "tests.slurm_cluster",  # a real single-node SLURM cluster (scripts/local_slurm.sh)
+    "tests.distributed_jobs",  # the dataset and inline run the executor tests compare with
 ]
 
 

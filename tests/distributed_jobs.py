@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from steerlang.dataset.synth import CameraSpec
+import pytest
+
+from steerlang.dataset.synth import CameraSpec, SynthConfig, synthesize
 from steerlang.language.run_records import RUNS_PATH, read_run_records
+from steerlang.sim.server_process import SimServerProcess
+from tests.annotate_harness import over_http
 
 # eight episodes in four video files (two per file): four annotate ranks of two episodes
 DATASET: dict[str, Any] = {
@@ -30,6 +35,28 @@ DATASET: dict[str, Any] = {
 }
 SRC = Path(__file__).resolve().parents[1] / "src"
 TIMING = ("started_at", "finished_at", "seconds", "executor")
+
+
+@pytest.fixture(scope="session")
+def job_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dataset every distributed test annotates a copy of (read-only)."""
+    root = tmp_path_factory.mktemp("distributed") / "source"
+    synthesize(SynthConfig(out=root, **DATASET))
+    return root
+
+
+@pytest.fixture(scope="session")
+def inline_reference(
+    job_source: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, int]:
+    """The inline run every executor is compared with, and the sim calls it made."""
+    root = tmp_path_factory.mktemp("inline") / "dataset"
+    shutil.copytree(job_source, root)
+    with SimServerProcess(job_source) as server:
+        done = run_annotate(root, *over_http(server.api_base), "--executor.kind=inline")
+        calls = int(server.stats()["requests"])
+    assert done.returncode == 0, done.stderr
+    return root, calls
 
 
 def annotate_command(root: Path, *flags: str) -> list[str]:

@@ -15,12 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from steerlang.dataset.synth import SynthConfig, synthesize
 from steerlang.language.run_records import read_run_records
 from steerlang.sim.server_process import SimServerProcess
 from tests.annotate_harness import over_http
 from tests.distributed_jobs import (
-    DATASET,
     annotate_command,
     assert_same_annotation,
     child_env,
@@ -32,34 +30,15 @@ pytest.importorskip("datatrove", reason="pip install 'steerlang[distributed]'")
 LOCAL = ("--executor.kind=local", "--executor.tasks=4", "--executor.workers=2")
 
 
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("distributed") / "source"
-    synthesize(SynthConfig(out=root, **DATASET))
-    return root
-
-
-@pytest.fixture(scope="module")
-def inline(source: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
-    """The inline run everything is compared with, and the calls it made."""
-    root = tmp_path_factory.mktemp("inline") / "dataset"
-    shutil.copytree(source, root)
-    with SimServerProcess(source) as server:
-        done = run_annotate(root, *over_http(server.api_base), "--executor.kind=inline")
-        calls = server.stats()["requests"]
-    assert done.returncode == 0, done.stderr
-    return root, calls
-
-
-def test_local_job_writes_what_inline_writes(source, inline, tmp_path):
+def test_local_job_writes_what_inline_writes(job_source, inline_reference, tmp_path):
     root = tmp_path / "dataset"
-    shutil.copytree(source, root)
-    with SimServerProcess(source) as server:
+    shutil.copytree(job_source, root)
+    with SimServerProcess(job_source) as server:
         done = run_annotate(root, *over_http(server.api_base), *LOCAL)
         calls = server.stats()["requests"]
     assert done.returncode == 0, done.stderr
-    assert calls == inline[1]
-    assert_same_annotation(inline[0], root)
+    assert calls == inline_reference[1]
+    assert_same_annotation(inline_reference[0], root)
     executor = read_run_records(root)[-1]["executor"]
     assert executor["kind"] == "local" and executor["tasks"] == 4
     ranks = executor["ranks"]
@@ -68,10 +47,10 @@ def test_local_job_writes_what_inline_writes(source, inline, tmp_path):
     assert "annotated 8 episode(s)" in done.stdout and "8 complete" in done.stdout
 
 
-def test_a_killed_rank_is_resumed_by_the_same_command(source, inline, tmp_path):
+def test_a_killed_rank_is_resumed_by_the_same_command(job_source, inline_reference, tmp_path):
     root = tmp_path / "dataset"
-    shutil.copytree(source, root)
-    with SimServerProcess(source, latency_ms=150) as server:
+    shutil.copytree(job_source, root)
+    with SimServerProcess(job_source, latency_ms=150) as server:
         flags = (*over_http(server.api_base), *LOCAL, "--vlm.client_concurrency=2")
         launcher = subprocess.Popen(
             annotate_command(root, *flags),
@@ -95,10 +74,10 @@ def test_a_killed_rank_is_resumed_by_the_same_command(source, inline, tmp_path):
         second = server.stats()["requests"] - first
     # only rank 2's missing work ran again: its staged episodes and cached calls were
     # reused; at most the calls in flight when it died (two) are asked twice
-    assert 0 < second < inline[1] - first + 2 + 1
-    assert first + second <= inline[1] + 2
+    assert 0 < second < inline_reference[1] - first + 2 + 1
+    assert first + second <= inline_reference[1] + 2
     assert staged_before  # the killed rank had staged work that the rerun kept
-    assert_same_annotation(inline[0], root, resumed=True)
+    assert_same_annotation(inline_reference[0], root, resumed=True)
     # the ranks that had finished were skipped (datatrove's completion markers)
     assert {name: _rank_reports(root)[name] for name in finished} == finished
 

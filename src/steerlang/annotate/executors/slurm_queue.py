@@ -48,14 +48,13 @@ def default_partition() -> str:
 
 
 def queued(job_ids: Any) -> set[str]:
-    """Which of these jobs are still in the queue (pending, running or completing)."""
-    ids = [str(i) for i in job_ids]
+    """Which of these jobs are still in the queue (pending, running or completing). The
+    whole queue is listed: `squeue --jobs` fails once a finished job is purged."""
+    ids = {str(i) for i in job_ids}
     if not ids:
         return set()
-    output = run_command(
-        ["squeue", "-h", "-o", "%F", f"--jobs={','.join(ids)}"], "reading the Slurm queue"
-    )
-    return {line.strip() for line in output.splitlines() if line.strip()} & set(ids)
+    output = run_command(["squeue", "-h", "-o", "%F"], "reading the Slurm queue")
+    return set(output.split()) & ids
 
 
 def _wait(spec: JobSpec, jobs: dict[str, str], log: TextIO) -> None:
