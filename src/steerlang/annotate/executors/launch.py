@@ -132,10 +132,14 @@ def _started(job_dir: Path) -> float:
 
 def _run(kind: str, spec: JobSpec, executor: ExecutorConfig, log: TextIO) -> None:
     """Run the job to its end; SIGTERM stops it like Ctrl-C (the ranks, the Slurm jobs)."""
+    from loguru import logger  # datatrove's; its lines here would repeat ours
+
     previous = signal.signal(signal.SIGTERM, _terminated)
+    logger.disable("datatrove")
     try:
         _run_kind(kind, spec, executor, log)
     finally:
+        logger.enable("datatrove")
         signal.signal(signal.SIGTERM, previous)
 
 

@@ -20,7 +20,8 @@ from steerlang.annotate.executors.work import KEY_VARIABLE
 def run_ray(spec: JobSpec, executor: ExecutorConfig, log: TextIO) -> None:
     import ray
 
-    if not ray.is_initialized():
+    started = not ray.is_initialized()
+    if started:
         address = os.environ.get("RAY_ADDRESS")
         at_once = min(executor.workers or spec.tasks, spec.tasks)
         ray.init(
@@ -31,8 +32,12 @@ def run_ray(spec: JobSpec, executor: ExecutorConfig, log: TextIO) -> None:
             # a cluster's workers do not inherit this process's environment
             runtime_env={"env_vars": {KEY_VARIABLE: os.environ.get(KEY_VARIABLE, "")}},
         )
-    for step, ex in zip(STEPS, build_chain("ray", spec, executor), strict=True):
-        ex.run()
-        if not all(spec.completed(step, r) for r in range(spec.world_size(step))):
-            return  # launch reports which ranks and why
-        print(f"{step}: done", file=log, flush=True)
+    try:
+        for step, ex in zip(STEPS, build_chain("ray", spec, executor), strict=True):
+            ex.run()
+            if not all(spec.completed(step, r) for r in range(spec.world_size(step))):
+                return  # launch reports which ranks and why
+            print(f"{step}: done", file=log, flush=True)
+    finally:
+        if started:
+            ray.shutdown()
