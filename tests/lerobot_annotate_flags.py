@@ -208,10 +208,10 @@ OLDER_SAMPLES: list[tuple[str, str | None, object]] = [
     ("--vlm.camera_key=observation.images.wrist", "vlm.camera_key", "observation.images.wrist"),
     ("--executor.auto_threshold=10", "executor.auto_threshold", 10),
     ("--executor.force_local=true", "executor.force_local", True),
-    ("--executor.slurm_partition=gpu", "executor.slurm_partition", "gpu"),
-    ("--executor.slurm_gpus=2", "executor.slurm_gpus", 2),
-    ("--executor.slurm_time=01:00:00", "executor.slurm_time", "01:00:00"),
-    ("--executor.workers=4", None, 4),
+    ("--executor.slurm_partition=gpu", "executor.partition", "gpu"),
+    ("--executor.slurm_gpus=2", "executor.gpus_per_task", 2),
+    ("--executor.slurm_time=01:00:00", "executor.time", "01:00:00"),
+    ("--executor.workers=4", "executor.workers", 4),
     ("--push_to_hub=user/ds_annotated", "new_repo_id", "user/ds_annotated"),
 ]
 

@@ -100,20 +100,38 @@ def test_our_earlier_names_are_aliases():
     ).plan.derive_task_from_video == ("always")
 
 
-def test_executor_kinds_run_here_or_are_refused():
+def test_executor_kind_auto_follows_lerobot(monkeypatch):
+    """kind=auto: inline up to auto_threshold episodes or without a partition, Slurm above
+    it with one (LeRobot's rule), force_local winning; the cluster kinds are refused in one
+    line, before anything is submitted, when what they need is missing."""
     executor = parse_config([ROOT]).executor
-    assert executor.kind == "auto" and executor.unavailable(1000) is None  # no partition named
-    for kind in ("inline", "local"):
-        assert parse_config([ROOT, f"--executor.kind={kind}"]).executor.unavailable(5) is None
-    for kind in ("slurm", "ray"):
-        refused = parse_config([ROOT, f"--executor.kind={kind}"]).executor.unavailable(5)
-        assert refused is not None and "not available yet" in refused
+    assert executor.kind == "auto" and executor.resolved_kind(1000) == "inline"
+    assert executor.problem(1000) is None
     cluster = parse_config([ROOT, "--executor.slurm_partition=gpu"]).executor
-    assert cluster.unavailable(32) is None and "chose slurm" in cluster.unavailable(33)
+    assert (cluster.resolved_kind(32), cluster.resolved_kind(33)) == ("inline", "slurm")
     forced = parse_config([ROOT, "--executor.slurm_partition=gpu", "--executor.force_local"])
-    assert forced.executor.unavailable(1000) is None
+    assert forced.executor.resolved_kind(1000) == "inline"
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    assert "sbatch, squeue, scancel, sinfo not found on PATH" in cluster.problem(33)
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    for kind in ("local", "slurm", "ray"):
+        refused = parse_config([ROOT, f"--executor.kind={kind}"]).executor.problem(5)
+        assert refused is not None and refused.endswith("pip install 'steerlang[distributed]'")
     with pytest.raises(SteerlangError, match=r"--executor\.kind must be one of"):
         AnnotateConfig(root=Path("x"), executor=type(executor)(kind="cloud")).check()
+
+
+def test_lerobot_slurm_spellings_are_aliases():
+    config = parse_config(
+        [
+            ROOT,
+            "--executor.slurm_partition=gpu",
+            "--executor.slurm_gpus=2",
+            "--executor.slurm_time=1:00:00",
+        ]
+    )
+    assert (config.executor.partition, config.executor.gpus_per_task) == ("gpu", 2)
+    assert config.executor.time == "1:00:00"
 
 
 def test_help_names_every_alias():
