@@ -115,6 +115,11 @@ def why_not_here(example: Example) -> str | None:
         )
     if "--repo_id" in text or "--push_to_hub" in text:
         return "needs the Hugging Face Hub"
+    if "--executor.kind=slurm" in text or "--executor.kind=ray" in text:
+        return (
+            "needs a GPU cluster; tests/test_executor_slurm.py and tests/test_executor_ray.py "
+            "run these executors on a local Slurm and Ray against the simulator"
+        )
     return None
 
 

@@ -87,11 +87,15 @@ def annotate_rank(spec: JobSpec, rank: int, world_size: int, log: TextIO = sys.s
         store = StagingStore(spec.root, staging_dir=config.staging_dir)
         print(f"rank {rank}/{world_size}: episodes {[e.index for e in mine]}", file=log)
         mark_running(spec, "annotate", rank)
-        client = build_client(config.vlm, store.dir, spec.root, log)
-        servers = client.servers.pids() if isinstance(client.servers, ServerFleet) else []
-        mark_running(spec, "annotate", rank, servers)
-        print(sizing.describe(), file=log)
-        run = asyncio.run(annotate_episodes(config, dataset, mine, store, workers, client, log))
+        # no episodes here: no client, no server (and no say in which model answered)
+        run = EpisodeRun([], {}, config.vlm.model_id, False)
+        if mine:
+            client = build_client(config.vlm, store.dir, spec.root, log)
+            servers = client.servers.pids() if isinstance(client.servers, ServerFleet) else []
+            mark_running(spec, "annotate", rank, servers)
+            print(sizing.describe(), file=log)
+            episodes_run = annotate_episodes(config, dataset, mine, store, workers, client, log)
+            run = asyncio.run(episodes_run)
     save_report(
         spec,
         f"annotate_{rank:05d}",
@@ -100,7 +104,7 @@ def annotate_rank(spec: JobSpec, rank: int, world_size: int, log: TextIO = sys.s
             "episodes": [e.index for e in mine],
             "outcomes": [outcome_json(o) for o in run.outcomes],
             "calls": run.call_stats,
-            "model_id": run.model_id,
+            "model_id": run.model_id if mine else None,
             "simulated": run.simulated,
             "seconds": round(time.time() - started, 3),
             "host": os.uname().nodename,
@@ -115,9 +119,12 @@ def job_run(spec: JobSpec) -> tuple[EpisodeRun, list[dict[str, Any]]]:
     outcomes = [outcome_from_json(o) for report in reports for o in report["outcomes"]]
     outcomes += [EpisodeOutcome(index, failed=why) for index, why in spec.broken.items()]
     outcomes.sort(key=lambda outcome: outcome.index)
-    first = reports[0] if reports else {"model_id": spec.config.vlm.model_id, "simulated": False}
+    # the model as the ranks' clients named it (a rank with no episodes built none)
+    asked = [report for report in reports if report["model_id"] is not None]
+    model_id = str(asked[0]["model_id"]) if asked else spec.config.vlm.model_id
+    simulated = bool(asked[0]["simulated"]) if asked else False
     calls = merged_call_stats(report["calls"] for report in reports)
-    return EpisodeRun(outcomes, calls, first["model_id"], first["simulated"]), reports
+    return EpisodeRun(outcomes, calls, model_id, simulated), reports
 
 
 def check_job(spec: JobSpec) -> None:
@@ -209,6 +216,5 @@ def _recorded_already(root: Path, record: dict[str, Any]) -> bool:
     completion marker (a rerun of the step must not record the job twice)."""
     records = read_run_records(root)
     last = records[-1] if records else {}
-    return (last.get("executor") or {}).get("job") == record["executor"]["job"] and last.get(
-        "started_at"
-    ) == record["started_at"]
+    same_job = (last.get("executor") or {}).get("job") == record["executor"]["job"]
+    return bool(same_job and last.get("started_at") == record["started_at"])
