@@ -87,7 +87,7 @@ async def annotate_dataset(config: AnnotateConfig, log: TextIO) -> RunResult:
     (`annotate/executors`), which call the functions below rank by rank."""
     config.check()
     root = require_dataset_root(resolve_root(config))
-    if config.executor.kind != "inline":
+    if config.executor.may_distribute():
         from steerlang.annotate.executors.launch import maybe_distributed
 
         distributed = maybe_distributed(config, root, log)

@@ -71,6 +71,12 @@ class ExecutorConfig:
             return "inline"
         return "slurm"
 
+    def may_distribute(self) -> bool:
+        """Whether some run size would leave this process (so the episodes must be counted)."""
+        if self.kind == "auto":
+            return not self.force_local and self.partition is not None
+        return self.kind in DISTRIBUTED
+
     def resolved_tasks(self, episodes: int, groups: int) -> int:
         """Ranks of a job over `episodes` episodes in `groups` video-file groups."""
         if self.tasks is not None:

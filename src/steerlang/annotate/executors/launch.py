@@ -16,7 +16,6 @@ that finished is started over by the next run (markers cleared).
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import secrets
@@ -35,6 +34,7 @@ from steerlang.annotate.executors.shares import episode_groups
 from steerlang.annotate.executors.work import KEY_VARIABLE, job_run, save_spec
 from steerlang.annotate.preflight import preflight
 from steerlang.annotate.run import RunResult, chosen_episodes
+from steerlang.annotate.scheduler import MODULE_PROMPTS
 from steerlang.annotate.staging.store import StagingStore, fingerprint
 from steerlang.annotate.vlm.redaction import shown_command_line
 from steerlang.dataset import open_dataset
@@ -96,7 +96,7 @@ def _job_dir(config: AnnotateConfig, staging: Path, episodes: list[int], tasks: 
         job_dir = Path(config.executor.logging_dir).resolve()
     else:
         decided = {
-            "modules": {m: dataclasses.asdict(getattr(config, m)) for m in STAGED_MODULES},
+            "modules": {m: dataclasses.asdict(getattr(config, m)) for m in MODULE_PROMPTS},
             "vlm": [config.vlm.model_id, config.vlm.camera_key, config.vlm.temperature],
             "tokens": config.vlm.max_new_tokens,
             "seed": config.seed,
@@ -105,18 +105,14 @@ def _job_dir(config: AnnotateConfig, staging: Path, episodes: list[int], tasks: 
             "skip_validation": config.skip_validation,
         }
         job_dir = staging.resolve() / JOBS_DIR / fingerprint(decided)[:16]
-    if (job_dir / "merge" / "completions").is_dir() and any(
-        (job_dir / "merge" / "completions").iterdir()
-    ):
+    finished = job_dir / "merge" / "completions"
+    if finished.is_dir() and any(finished.iterdir()):
         for leftover in [*(job_dir / step / "completions" for step in STEPS), job_dir / "reports"]:
             shutil.rmtree(leftover, ignore_errors=True)
         (job_dir / "started").unlink(missing_ok=True)
     shutil.rmtree(job_dir / "pids", ignore_errors=True)  # a dead attempt's processes
     job_dir.mkdir(parents=True, exist_ok=True)
     return job_dir
-
-
-STAGED_MODULES = ("plan", "interjections", "vqa")
 
 
 def _started(job_dir: Path) -> float:
@@ -206,7 +202,7 @@ def _result(spec: JobSpec, store: StagingStore) -> RunResult:
             shards_unchanged=[spec.root / p for p in result["unchanged"]],
             episodes_written=list(plan["succeeded"]),
         )
-    record: dict[str, Any] = json.loads(json.dumps(result["record"]))
+    record: dict[str, Any] = result["record"]
     return RunResult(
         spec.root,
         run.outcomes,
