@@ -4,7 +4,7 @@ Like a cluster where every task has its own GPU server: each run auto-serves the
 simulated VLM per task (`steerlang sim-server` as `--vlm.serve_command`) with a fixed
 latency per call and a fixed number of slots (requests answered at once), so an
 inline run has one server's capacity and a 4-task job four servers'. Full size: 32
-episodes of 2-3 s in 16 video files, 1 s per call, 1 slot per server; `--quick`: 8
+episodes of 2-3 s in 16 video files, 1.5 s per call, 1 slot per server; `--quick`: 8
 episodes, 0.4 s, 1 slot. Prints `inline_seconds`, `local4_seconds`, `slurm4_seconds`,
 `local4_speedup` and `slurm4_speedup` (inline / job; target for local4: ≥ 3), and
 checks every job wrote the same data/ and meta/ files as the inline run (the run
@@ -78,7 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    episodes, latency_ms, slots = (8, 400, 1) if args.quick else (32, 1000, 1)
+    episodes, latency_ms, slots = (8, 400, 1) if args.quick else (32, 1500, 1)
     with tempfile.TemporaryDirectory(prefix="bench_distributed_") as tmp:
         source = Path(tmp) / "source"
         synthesize(
