@@ -43,7 +43,6 @@ from steerlang.language.dataset_lock import dataset_lock
 from steerlang.language.write.write_language import WriteSummary, finish_pending_write
 
 JOBS_DIR = "jobs"
-LOG_TAIL = 12
 
 
 def maybe_distributed(config: AnnotateConfig, root: Path, log: TextIO) -> RunResult | None:
@@ -63,9 +62,11 @@ def maybe_distributed(config: AnnotateConfig, root: Path, log: TextIO) -> RunRes
         tasks = config.executor.resolved_tasks(len(runnable), len(episode_groups(runnable)))
         store = StagingStore(root, staging_dir=config.staging_dir)
         job_dir = _job_dir(config, store.dir, [e.index for e in runnable], tasks)
+        # tasks run elsewhere (another node, a Ray worker's folder): no relative paths
+        staging_dir = None if config.staging_dir is None else Path(config.staging_dir).resolve()
         spec = JobSpec(
-            config=config,
-            root=root,
+            config=dataclasses.replace(config, staging_dir=staging_dir),
+            root=root.resolve(),
             job_dir=job_dir,
             token=token,
             tasks=tasks,
