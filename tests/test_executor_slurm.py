@@ -109,3 +109,21 @@ def _task_mid_run(root: Path, job_name: str, rank: int, timeout_s: float = 180) 
                 return queue[0]
         time.sleep(0.05)
     raise AssertionError(f"task {rank} of {job_name} never got going")
+
+
+def test_a_job_sbatch_refuses_is_one_line_and_leaves_nothing_queued(
+    slurm_cluster, job_source, tmp_path
+):
+    root = tmp_path / "dataset"
+    shutil.copytree(job_source, root)
+    done = run_annotate(
+        root, "--vlm.backend=sim", "--executor.kind=slurm", "--executor.job_name=nogpu"
+    )
+    assert done.returncode == 1  # one GPU per task by default; the test node has none
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("steerlang annotate: error: sbatch refused the job")
+    )
+    queue = subprocess.run(["squeue", "-h", "-o", "%j"], capture_output=True, text=True, check=True)
+    assert not any(name.startswith("nogpu") for name in queue.stdout.split())

@@ -26,8 +26,16 @@ def run_slurm(spec: JobSpec, executor: ExecutorConfig, log: TextIO) -> None:
     chain = build_chain("slurm", spec, executor, executor.partition or default_partition())
     try:
         chain[-1].launch_job()  # launches its dependencies first
-    except Exception as exc:  # sbatch refused: its own words, in one line
-        raise SteerlangError(f"sbatch refused the job: {exc}") from None
+    except Exception as exc:  # sbatch refused a step (its message is printed above)
+        launched = [str(ex.job_id) for ex in chain if ex.job_id not in (None, -1)]
+        if launched:
+            with contextlib.suppress(SteerlangError):
+                run_command(["scancel", *launched], "cancelling the steps already submitted")
+        raise SteerlangError(
+            f"sbatch refused the job ({type(exc).__name__}; sbatch's reason is above): check "
+            "--executor.partition, --executor.gpus_per_task (0 where the cluster has no GPUs), "
+            "--executor.time and --executor.sbatch_args"
+        ) from None
     jobs = {step: str(ex.job_id) for step, ex in zip(STEPS, chain, strict=True) if ex.job_id != -1}
     print(f"slurm jobs: {jobs}", file=log, flush=True)
     try:
