@@ -151,6 +151,7 @@ def check_job(spec: JobSpec) -> None:
 def write_rank(spec: JobSpec, rank: int, world_size: int) -> None:
     """Rewrite this rank's shards from the staging and commit them (its own journal)."""
     require_job_lock(spec.root, spec.token)
+    mark_running(spec, "write", rank)
     plan = load_report(spec, "plan")
     report: dict[str, Any] = {"rank": rank, "rewritten": [], "unchanged": []}
     if plan["writes"]:
