@@ -66,7 +66,7 @@ def _watch(runner: subprocess.Popen[bytes], spec: JobSpec, log: TextIO) -> None:
                     print(f"{step}: rank {rank} done ({done}/{spec.world_size(step)})", file=log)
             dead = dead_ranks(spec, step)
             if dead and _settled(spec, step, dead):
-                print(f"{step}: rank(s) {dead} died without finishing; stopping the job", file=log)
+                print(f"{step}: rank(s) {dead} ended without finishing; stopping the job", file=log)
                 return
         time.sleep(POLL_S)
 
