@@ -102,12 +102,15 @@ async def prompt_windows(job: EpisodeJob, config: ContactSheetConfig) -> list[En
 
 
 def video_sampling(job: EpisodeJob) -> VideoSampling:
+    """How video blocks are cut; frames are never scaled up past the camera's width."""
     plan = job.config.plan
+    assert job.prompt_camera is not None, "only an episode with cameras is shown to the model"
+    camera_width = job.dataset.cameras[job.prompt_camera].width
     return VideoSampling(
         frames_per_second=plan.video_rate(),
         max_frames=plan.video_window_frames(),
         overlap_frames=plan.window_overlap_frames,
-        frame_width=plan.video_frame_width,
+        frame_width=min(plan.video_frame_width, camera_width) if plan.video_frame_width else 0,
         jpeg_quality=plan.contact_sheet_quality,
     )
 
