@@ -89,7 +89,8 @@ def _muxed(
     last_shown = max(p.pts for p in packets if p.pts is not None)
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as clip:
-        stream = clip.add_stream_from_template(template)
+        # opaque: the stream's parameters as they are, with no encoder looked up for them
+        stream = clip.add_stream_from_template(template, opaque=True)
         for packet in packets:
             packet.pts = None if packet.pts is None else packet.pts - origin
             packet.dts = None if packet.dts is None else packet.dts - origin

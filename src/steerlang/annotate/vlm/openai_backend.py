@@ -209,7 +209,8 @@ class OpenAIBackend:
 
         Refused with a field whose fate on this server is not known yet, the request
         goes again without one such field at a time; the field whose removal lets it
-        through is the one the server lacks, and it is never sent there again.
+        through (or turns the refusal into another error) is the one the server lacks,
+        and it is never sent there again.
         """
         fields = {
             name: value
@@ -222,7 +223,11 @@ class OpenAIBackend:
                 text = await self._post(replica, request, conversation, fields)
             except HttpStatus as exc:
                 untested = [name for name in fields if name not in replica.accepts]
-                if exc.status not in FIELD_REJECTION_STATUSES or not untested:
+                if exc.status not in FIELD_REJECTION_STATUSES:
+                    if dropped is not None:
+                        replica.accepts.setdefault(dropped, False)
+                    raise
+                if not untested:
                     raise
                 dropped = untested[0]
                 del fields[dropped]
