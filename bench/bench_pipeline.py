@@ -6,6 +6,10 @@ default module settings. The ideal is every call's latency spent with all 16
 slots busy: `total calls × 0.3 / 16`. Prints `pipeline_seconds`,
 `pipeline_ideal_seconds`, `pipeline_ratio` (target ≤ 1.2) and, for the default
 config, `calls_per_episode`, `images_per_episode`, `image_kb_per_episode`.
+Then, per segmentation input (`--plan.visual_input`), what subtask segmentation
+alone sends per episode (a plan-only run, in-process simulator):
+`input_<mode>_image_kb_per_episode` (every image and video byte) and
+`input_<mode>_videos_per_episode`.
 `--quick`: 6 episodes × 8 s.
 """
 
@@ -21,6 +25,7 @@ from pathlib import Path
 
 LATENCY_S = 0.3
 CONCURRENCY = 16
+VISUAL_INPUTS = ("contact_sheets", "video_frames", "video_clip")
 
 
 def main() -> None:
@@ -38,7 +43,7 @@ def main() -> None:
             synthesize(SynthConfig(out=source, episodes=episodes, seconds=(seconds, seconds)))
         root = workdir / "dataset"
         shutil.copytree(source, root, ignore=shutil.ignore_patterns(".annotate_staging"))
-        figures = run(root)
+        figures = {**run(root), **input_figures(root, workdir)}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for name, value in figures.items():
@@ -89,6 +94,31 @@ def run(root: Path) -> dict[str, float]:
         "images_per_episode": round(record["images"]["sent"] / episodes, 1),
         "image_kb_per_episode": round(record["images"]["bytes"] / 1024 / episodes, 1),
     }
+
+
+def input_figures(root: Path, workdir: Path) -> dict[str, float]:
+    """Bytes and video blocks segmentation sends per episode, per visual input."""
+    from steerlang.annotate.config.modules import InterjectionsConfig, PlanConfig, VqaConfig
+    from steerlang.annotate.config.run_config import AnnotateConfig
+    from steerlang.annotate.run import annotate_dataset
+    from steerlang.annotate.vlm.config import VlmConfig
+
+    figures = {}
+    for mode in VISUAL_INPUTS:
+        config = AnnotateConfig(
+            root=root,
+            staging_dir=workdir / f"staging_{mode}",  # nothing reused from another run
+            plan=PlanConfig(visual_input=mode),
+            interjections=InterjectionsConfig(enabled=False),
+            vqa=VqaConfig(enabled=False),
+            vlm=VlmConfig(backend="sim", cache=False),
+        )
+        result = asyncio.run(annotate_dataset(config, io.StringIO()))
+        images = (result.record or {})["images"]
+        episodes = len(result.outcomes)
+        figures[f"input_{mode}_image_kb_per_episode"] = round(images["bytes"] / 1024 / episodes, 1)
+        figures[f"input_{mode}_videos_per_episode"] = round(images["videos"] / episodes, 1)
+    return figures
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from steerlang.annotate.modules.answers import INTERJECTION_KINDS
 from steerlang.language.vqa_shapes import QUESTION_TYPES
 
 DERIVE_TASK_MODES = ("off", "if_short", "always")
+VisualInput = Literal["contact_sheets", "video_frames", "video_clip"]
 # older spellings of derive_task_from_video (a boolean before LeRobot 0.6.1's three modes)
 DERIVE_TASK_BOOLEANS = {"true": "always", "false": "off"}
 
@@ -80,7 +81,7 @@ class PlanConfig:
     # (timestamped grids of frames), video_frames (the frames at frames_per_second as one
     # video block) or video_clip (the episode's mp4, stream-copied, read at
     # use_video_url_fps). Long episodes are windowed alike in all three.
-    visual_input: Literal["contact_sheets", "video_frames", "video_clip"] = "contact_sheets"
+    visual_input: VisualInput = "contact_sheets"
     # At most this many frames in one video block; longer episodes are split into windows
     # (unset: max_frames_per_prompt). Setting it alone selects video_frames (LeRobot's
     # pre-0.6.1 --module_1.max_video_frames).
