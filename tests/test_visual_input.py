@@ -9,8 +9,10 @@ from __future__ import annotations
 import pytest
 
 from steerlang.annotate.frames.timeline import sample_frames, split_windows
+from steerlang.commands.annotate import parse_config
 from steerlang.dataset.groundtruth import load_truth
 from steerlang.dataset.synth import CameraSpec
+from steerlang.errors import SteerlangError
 from steerlang.sim.server_process import SimServerProcess
 from tests.annotate_harness import (
     KEEP_TRUTH,
@@ -92,3 +94,18 @@ def test_each_visual_input_segments_long_episodes_back_to_the_truth(synth_copy, 
     assert record["images"]["bytes"] > 0
     if mode == "video_clip":
         assert record["images"]["sent"] == 0  # a clip is video bytes, not images
+
+
+def test_a_clip_needs_a_camera_stored_as_video(synth_copy, capsys):
+    root = synth_copy(episodes=1, seconds=(2.0, 2.0), camera_storage="image")
+    assert annotate(root, "--vlm.backend=sim", "--plan.visual_input=video_clip") == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "is stored as images; use --plan.visual_input=video_frames" in line
+    assert not (root / ".annotate_staging").exists()
+
+
+def test_the_in_process_transformers_backend_takes_no_video():
+    config = parse_config(["--root=DS", "--vlm.backend=transformers", "--plan.use_video_url"])
+    assert config.plan.visual_input == "video_clip"
+    with pytest.raises(SteerlangError, match="--vlm.backend=transformers sends images only"):
+        config.check()
