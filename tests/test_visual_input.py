@@ -107,5 +107,5 @@ def test_a_clip_needs_a_camera_stored_as_video(synth_copy, capsys):
 def test_the_in_process_transformers_backend_takes_no_video():
     config = parse_config(["--root=DS", "--vlm.backend=transformers", "--plan.use_video_url"])
     assert config.plan.visual_input == "video_clip"
-    with pytest.raises(SteerlangError, match="--vlm.backend=transformers sends images only"):
+    with pytest.raises(SteerlangError, match=r"--vlm\.backend=transformers sends images only"):
         config.check()
