@@ -17,6 +17,9 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
+from steerlang.annotate.config.modules import PlanConfig
 from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.frames.frame import scaled_size
 from steerlang.annotate.frames.sheets import label_height
@@ -110,7 +113,7 @@ def _plan(
 
 
 def _add_video_windows(
-    total: ModuleEstimate, calls: int, plan, stamps, width: int, height: int
+    total: ModuleEstimate, calls: int, plan: PlanConfig, stamps: np.ndarray, width: int, height: int
 ) -> None:
     """The video blocks of segmentation, each sent by `calls` calls (describe, segment)."""
     samples = len(sample_frames(stamps, plan.video_rate()))

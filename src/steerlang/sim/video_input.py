@@ -107,7 +107,7 @@ def _from_url(url: str) -> SeenVideo:
 def _clip_span(mp4: bytes) -> tuple[float, float]:
     """The first and last frame times of an mp4 (its packets, not decoded)."""
     try:
-        with av.open(io.BytesIO(mp4)) as clip:
+        with av.open(io.BytesIO(mp4), "r") as clip:
             stream = clip.streams.video[0]
             shown = [p.pts for p in clip.demux(stream) if p.pts is not None]
             time_base = stream.time_base

@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+from av.video.stream import VideoStream
 
 from steerlang.annotate.frames.video import VideoReadError
 
@@ -50,14 +51,14 @@ def remux_span(path: Path, start: float, end: float) -> Clip:
 
 def _span_packets(
     source: av.container.InputContainer,
-    stream: av.video.stream.VideoStream,
+    stream: VideoStream,
     start: float,
     end: float,
-) -> tuple[list[av.Packet], Fraction]:
+) -> tuple[list[av.Packet[VideoStream]], Fraction]:
     time_base = stream.time_base
     assert time_base is not None, "a demuxed video stream has a time base"
     source.seek(int(start / time_base), stream=stream, backward=True)
-    kept: list[av.Packet] = []
+    kept: list[av.Packet[VideoStream]] = []
     for packet in source.demux(stream):
         if packet.pts is None:
             continue  # the demuxer's end-of-stream marker
@@ -72,7 +73,7 @@ def _span_packets(
             break
         kept.append(packet)
     # packets after the last one shown by `end` are referenced by none that is: leave them out
-    while len(kept) > 1 and float(kept[-1].pts * time_base) > end + SAME_TIME_S:
+    while len(kept) > 1 and float((kept[-1].pts or 0) * time_base) > end + SAME_TIME_S:
         kept.pop()
     if not kept:
         raise VideoReadError("truncated", file_time=start)
@@ -80,7 +81,7 @@ def _span_packets(
 
 
 def _muxed(
-    template: av.video.stream.VideoStream, packets: list[av.Packet], time_base: Fraction
+    template: VideoStream, packets: list[av.Packet[VideoStream]], time_base: Fraction
 ) -> Clip:
     """The packets in a new mp4, shifted so the first keyframe is shown at time 0 (the
     decode times of B-frame streams start below 0, which mp4 records as it should)."""

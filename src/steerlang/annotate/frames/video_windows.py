@@ -117,10 +117,10 @@ def span_frames(
     )
 
 
-def span_times(source: FrameSource, start: float, end: float, count: int) -> np.ndarray:
+def span_times(source: FrameSource, start: float, end: float, count: int) -> list[float]:
     """`count` times spread evenly from `start` to the last frame before `end`."""
     last = max(start, end - 1.0 / source.dataset.fps)
-    return np.linspace(start, last, count)
+    return [float(t) for t in np.linspace(start, last, count)]
 
 
 def clip_windows(

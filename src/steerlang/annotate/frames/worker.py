@@ -164,5 +164,5 @@ def remuxed_span_clip(
 ) -> ClipWindow:
     """The clip of [start, end], asking about `count` times spread over it."""
     source = _source(root)
-    times = [float(t) for t in span_times(source, start, end, count)]
+    times = span_times(source, start, end, count)
     return clip_of(source, episode, camera, times, start, times[-1])
