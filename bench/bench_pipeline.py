@@ -4,12 +4,14 @@ Full size: 40 episodes × 20 s, 2 cameras (640×480 top, 320×240 wrist, AV1),
 the simulated VLM over HTTP with 300 ms latency per call, 16 calls in flight,
 default module settings. The ideal is every call's latency spent with all 16
 slots busy: `total calls × 0.3 / 16`. Prints `pipeline_seconds`,
-`pipeline_ideal_seconds`, `pipeline_ratio` (target ≤ 1.2) and, for the default
-config, `calls_per_episode`, `images_per_episode`, `image_kb_per_episode`.
-Then, per segmentation input (`--plan.visual_input`), what subtask segmentation
-alone sends per episode (a plan-only run, in-process simulator):
-`input_<mode>_image_kb_per_episode` (every image and video byte) and
-`input_<mode>_videos_per_episode`.
+`pipeline_ideal_seconds`, `pipeline_ratio` (target ≤ 1.2), for the default
+config `calls_per_episode`, `images_per_episode`, `image_kb_per_episode`, and
+`pipeline_peak_rss_tree_mb`: the peak of the summed RSS of this process, its
+frame workers and the sim server (sampled every 50 ms; `getrusage` would give
+the largest single process, not the tree at one moment). Then, per segmentation
+input (`--plan.visual_input`), what subtask segmentation alone sends per episode
+(a plan-only run, in-process simulator): `input_<mode>_image_kb_per_episode`
+(every image and video byte) and `input_<mode>_videos_per_episode`.
 `--quick`: 6 episodes × 8 s.
 """
 
@@ -20,12 +22,54 @@ import asyncio
 import io
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
+from types import TracebackType
 
 LATENCY_S = 0.3
 CONCURRENCY = 16
 VISUAL_INPUTS = ("contact_sheets", "video_frames", "video_clip")
+RSS_SAMPLE_S = 0.05
+MB = 1024 * 1024
+
+
+class TreePeakRss:
+    """While entered, samples the summed RSS of this process and its descendants on a
+    thread and keeps the peak (pages shared by several processes count in each)."""
+
+    def __init__(self) -> None:
+        import psutil  # here: the spawned frame workers re-import this file
+
+        self._psutil = psutil
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="rss-sampler", daemon=True)
+
+    def __enter__(self) -> TreePeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(RSS_SAMPLE_S):
+            self._sample()
+
+    def _sample(self) -> None:
+        me = self._psutil.Process()
+        total = 0
+        for process in (me, *me.children(recursive=True)):
+            try:
+                total += process.memory_info().rss
+            except self._psutil.NoSuchProcess:  # exited since it was listed
+                continue
+        self.peak_bytes = max(self.peak_bytes, total)
 
 
 def main() -> None:
@@ -61,24 +105,25 @@ def run(root: Path) -> dict[str, float]:
     from steerlang.sim.server_process import SimServerProcess
 
     server = SimServerProcess(root, latency_ms=LATENCY_S * 1000)
-    api_base = server.start()
-    try:
-        config = AnnotateConfig(
-            root=root,
-            vlm=VlmConfig(
-                backend="openai",
-                model_id=SIM_MODEL_ID,
-                api_base=api_base,
-                auto_serve=False,
-                client_concurrency=CONCURRENCY,
-                cache=False,
-            ),
-        )
-        started = time.perf_counter()
-        result = asyncio.run(annotate_dataset(config, io.StringIO()))
-        elapsed = time.perf_counter() - started
-    finally:
-        server.stop()
+    with TreePeakRss() as rss:
+        api_base = server.start()
+        try:
+            config = AnnotateConfig(
+                root=root,
+                vlm=VlmConfig(
+                    backend="openai",
+                    model_id=SIM_MODEL_ID,
+                    api_base=api_base,
+                    auto_serve=False,
+                    client_concurrency=CONCURRENCY,
+                    cache=False,
+                ),
+            )
+            started = time.perf_counter()
+            result = asyncio.run(annotate_dataset(config, io.StringIO()))
+            elapsed = time.perf_counter() - started
+        finally:
+            server.stop()
     record = result.record or {}
     calls = sum(stats["calls"] for stats in record["calls"].values())
     episodes = len(result.outcomes)
@@ -93,6 +138,7 @@ def run(root: Path) -> dict[str, float]:
         "calls_per_episode": round(calls / episodes, 1),
         "images_per_episode": round(record["images"]["sent"] / episodes, 1),
         "image_kb_per_episode": round(record["images"]["bytes"] / 1024 / episodes, 1),
+        "pipeline_peak_rss_tree_mb": round(rss.peak_bytes / MB),
     }
 
 

@@ -24,7 +24,10 @@ def require_torch() -> None:
     pytest.importorskip("transformers", reason=TORCH_MISSING)
 
 
-pytest_plugins = ["tests.view_browser"]  # the viewer's fixtures: annotated datasets, Chromium
+pytest_plugins = [
+    "tests.view_browser",  # the viewer's fixtures: annotated datasets, Chromium
+    "tests.slurm_cluster",  # a real single-node SLURM cluster (scripts/local_slurm.sh)
+]
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,7 @@ def test_builtin_recipes_load_by_name_and_file(tmp_path):
         "subtask_joint",
         "subtask_mem",
         "subtask_mem_vqa_speech",
+        "subtask_reasoning",
         "subtasks_vqa",
     ]
     for name in builtin_recipe_names():

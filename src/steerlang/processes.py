@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 PARENT_POLL_S = 0.5  # how often a worker checks that its parent still lives
@@ -26,19 +27,23 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def worker_pool(workers: int, preload: str | None = None) -> ProcessPoolExecutor:
-    """A process pool whose workers import module `preload` first and exit by themselves
-    when this process dies: one killed with SIGKILL would otherwise leave them blocked on
-    the job queue forever."""
+def worker_pool(
+    workers: int, preload: str | None = None, setup: Callable[[], object] | None = None
+) -> ProcessPoolExecutor:
+    """A process pool whose workers import module `preload` first, then call `setup` (a
+    picklable callable: a worker's settings), and exit by themselves when this process
+    dies: one killed with SIGKILL would otherwise leave them blocked on the job queue."""
     return ProcessPoolExecutor(
         max_workers=max(workers, 1),
         mp_context=worker_context(),
         initializer=_start_worker,
-        initargs=(os.getpid(), preload),
+        initargs=(os.getpid(), preload, setup),
     )
 
 
-def started_pool(workers: int, preload: str | None = None) -> ProcessPoolExecutor:
+def started_pool(
+    workers: int, preload: str | None = None, setup: Callable[[], object] | None = None
+) -> ProcessPoolExecutor:
     """A `worker_pool` whose workers are started by this call.
 
     Every worker is created now (forked while the caller may still be
@@ -46,14 +51,14 @@ def started_pool(workers: int, preload: str | None = None) -> ProcessPoolExecuto
     wait for them: a spawned worker's imports overlap the caller's own start-up
     instead of delaying its first job.
     """
-    pool = worker_pool(workers, preload)
+    pool = worker_pool(workers, preload, setup)
     # the pool adds a worker per job submitted while none is idle, so one job each
     for _ in range(max(workers, 1)):
         pool.submit(os.getpid)
     return pool
 
 
-def _start_worker(parent: int, preload: str | None) -> None:
+def _start_worker(parent: int, preload: str | None, setup: Callable[[], object] | None) -> None:
     if sys.platform == "linux":  # killed with the parent, before it could write anything more
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before that took effect
@@ -61,6 +66,8 @@ def _start_worker(parent: int, preload: str | None) -> None:
     threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
     if preload is not None:
         importlib.import_module(preload)
+    if setup is not None:
+        setup()
 
 
 def _exit_with(parent: int) -> None:

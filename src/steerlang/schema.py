@@ -19,8 +19,15 @@ EVENTS_COLUMN = "language_events"
 LANGUAGE_COLUMNS = (PERSISTENT_COLUMN, EVENTS_COLUMN)
 LEGACY_SUBTASK_COLUMN = "subtask_index"
 
-PERSISTENT_STYLES = frozenset({"subtask", "plan", "memory", "motion", "task_aug"})
+REASONING_STYLE = "reasoning"  # ECoT-style chain of thought per subtask (language.reasoning_shape)
+PERSISTENT_STYLES = frozenset({"subtask", "plan", "memory", "motion", "task_aug", REASONING_STYLE})
 EVENT_STYLES = frozenset({"interjection", "vqa", "trace"})
+# The styles LeRobot 0.6.1 routes by itself; it raises on any other unless a package adds
+# it to `lerobot.datasets.language.EXTENDED_STYLES` and `PERSISTENT_STYLES` first.
+LEROBOT_CORE_STYLES = frozenset(
+    {"subtask", "plan", "memory", "motion", "task_aug", "interjection", "vqa", "trace"}
+)
+EXTENDED_STYLES = (PERSISTENT_STYLES | EVENT_STYLES) - LEROBOT_CORE_STYLES
 CAMERA_STYLES = frozenset({"vqa", "trace"})
 ROLES = frozenset({"user", "assistant", "system", "tool"})
 CAMERA_PREFIX = (
@@ -231,7 +238,7 @@ def row_problems(
     return problems
 
 
-def _camera_problems(style: str, camera: Any, cameras: Iterable[str] | None) -> list[str]:
+def _camera_problems(style: str | None, camera: Any, cameras: Iterable[str] | None) -> list[str]:
     if not isinstance(camera, str) or not camera:
         return [f"style {style!r} must name the camera feature it is grounded in"]
     if cameras is None:

@@ -68,10 +68,15 @@ def estimate(
         if config.interjections.enabled:
             _interjections(totals["interjections"], dataset, config, camera, stamps)
         if config.vqa.enabled and dataset.cameras:
-            vqa_views = [camera] if config.vqa.restrict_to_default_camera else None
+            default_only = config.vqa.restrict_to_default_camera
+            vqa_views = [camera] if default_only and camera is not None else None
             _vqa(totals["vqa"], dataset, config, duration, len(stamps), vqa_views)
+        if config.reasoning.enabled and camera is not None:
+            _reasoning(totals["reasoning"], dataset, config, camera)
     if config.plan.enabled and config.plan.emit_memory:
         totals["plan"].note = f"+ at most {config.plan.plan_max_steps - 1} memory calls per episode"
+    if "reasoning" in totals:
+        totals["reasoning"].note = "at most: one per subtask, --plan.plan_max_steps per episode"
     return dict(totals)
 
 
@@ -87,7 +92,12 @@ def planned_totals(totals: dict[str, ModuleEstimate], episodes: int) -> dict[str
 
 
 def _plan(
-    total: ModuleEstimate, dataset, config: AnnotateConfig, camera, stamps, task: str
+    total: ModuleEstimate,
+    dataset: LeRobotDataset,
+    config: AnnotateConfig,
+    camera: str | None,
+    stamps: np.ndarray,
+    task: str,
 ) -> None:
     plan = config.plan
     total.calls += (plan.n_task_rephrasings > 0) + plan.emit_plan
@@ -126,7 +136,7 @@ def _add_video_windows(
         total.add_videos(calls, len(window), width, height, clip)
 
 
-def _add_sheets(total: ModuleEstimate, calls: int, tiles: int, plan, cell: int) -> None:
+def _add_sheets(total: ModuleEstimate, calls: int, tiles: int, plan: PlanConfig, cell: int) -> None:
     """The contact sheets of `tiles` frames (`cell` pixels each), sent by `calls` calls."""
     columns = plan.contact_sheet_columns
     per_sheet = columns * math.ceil(plan.contact_sheet_frames_per_sheet / columns)
@@ -135,7 +145,13 @@ def _add_sheets(total: ModuleEstimate, calls: int, tiles: int, plan, cell: int) 
         total.add_images(calls, side, side)
 
 
-def _interjections(total: ModuleEstimate, dataset, config: AnnotateConfig, camera, stamps) -> None:
+def _interjections(
+    total: ModuleEstimate,
+    dataset: LeRobotDataset,
+    config: AnnotateConfig,
+    camera: str | None,
+    stamps: np.ndarray,
+) -> None:
     inter = config.interjections
     eligible = int(((stamps >= inter.interjection_min_t) & (stamps <= stamps[-1] - 0.5)).sum())
     count = min(inter.max_interjections_per_episode, eligible)
@@ -148,7 +164,7 @@ def _interjections(total: ModuleEstimate, dataset, config: AnnotateConfig, camer
 
 def _vqa(
     total: ModuleEstimate,
-    dataset,
+    dataset: LeRobotDataset,
     config: AnnotateConfig,
     duration: float,
     length: int,
@@ -161,6 +177,16 @@ def _vqa(
         cam = dataset.cameras[key]
         total.calls += frames
         total.add_images(frames, *_sent_size(cam.width, cam.height, vqa.max_side))
+
+
+def _reasoning(
+    total: ModuleEstimate, dataset: LeRobotDataset, config: AnnotateConfig, camera: str
+) -> None:
+    """One call and one frame per subtask: an upper bound, as the subtasks are not found yet."""
+    cam = dataset.cameras[camera]
+    steps = config.plan.plan_max_steps
+    total.calls += steps
+    total.add_images(steps, *_sent_size(cam.width, cam.height, config.reasoning.max_side))
 
 
 def _sent_size(width: int, height: int, max_side: int) -> tuple[int, int]:

@@ -120,7 +120,7 @@ def _cameras_shown(dataset: LeRobotDataset, config: AnnotateConfig, report: Pref
                     f"{dataset.camera_keys}"
                 )
     shown: list[str] = []
-    if config.plan.enabled or config.interjections.enabled:
+    if config.plan.enabled or config.interjections.enabled or config.reasoning.enabled:
         shown.append(config.vlm.camera_key or dataset.camera_keys[0])
     if config.vqa.enabled:
         shown += config.vqa.cameras or dataset.camera_keys

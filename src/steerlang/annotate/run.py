@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.dry_run import estimate, planned_totals
 from steerlang.annotate.frames import FrameSource
 from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.frames.frame_workers import FrameWorkers
+from steerlang.annotate.frames.sizing import plan_frames
 from steerlang.annotate.hub import download_dataset
 from steerlang.annotate.preflight import preflight
 from steerlang.annotate.progress import RunProgress
@@ -43,7 +44,7 @@ class RunResult:
     staging: Path | None = None  # where the staging is (a rerun resumes from it)
     written: WriteSummary | None = None
     left_out: list[str] = field(default_factory=list)
-    record: dict | None = None
+    record: dict[str, Any] | None = None
     # every call that reached the model failed: nothing is written over what the dataset has
     unanswered: bool = False
 
@@ -58,9 +59,10 @@ class RunResult:
 
 
 def resolve_root(config: AnnotateConfig) -> Path:
-    if config.repo_id is None:
-        return Path(config.root)
-    return download_dataset(config.repo_id, config.root)
+    if config.repo_id is not None:
+        return download_dataset(config.repo_id, config.root)
+    assert config.root is not None, "AnnotateConfig.check refuses neither --root nor --repo_id"
+    return Path(config.root)
 
 
 def chosen_episodes(dataset: LeRobotDataset, only: list[int] | None) -> list[EpisodeRecord]:
@@ -90,8 +92,17 @@ async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> R
         print(f"finished an interrupted write in {root}", file=log)
     # frame workers start first: before the client can start threads (servers, logs),
     # and so that their imports overlap opening the dataset
-    worker_count = os.cpu_count() or 1
-    pool = started_pool(worker_count, preload=frame_worker.__name__)
+    plan = plan_frames(
+        config.vlm.client_concurrency,
+        config.executor.episode_parallelism,
+        config.executor.frame_workers,
+        config.executor.frame_cache_mb,
+    )
+    pool = started_pool(
+        plan.workers,
+        preload=frame_worker.__name__,
+        setup=functools.partial(frame_worker.configure, plan.cache_bytes_per_worker),
+    )
     try:
         dataset = open_dataset(root, check_videos=False)
         episodes = chosen_episodes(dataset, config.only_episodes)
@@ -100,10 +111,11 @@ async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> R
         episodes = checked.runnable
         store = StagingStore(root, staging_dir=config.staging_dir)
         client = build_client(config.vlm, store.dir, root, log)
-        frames = FrameSource(dataset)
+        print(plan.describe(), file=log)  # once the run is sure to start, not before a refusal
+        frames = FrameSource(dataset, cache_bytes=0)  # timestamps only: workers decode
         progress = RunProgress(len(episodes), client, log, config.executor.progress_interval_s)
         try:
-            workers = FrameWorkers(pool, worker_count)
+            workers = FrameWorkers(pool, plan.workers)
             scheduler = Scheduler(
                 dataset, config, client, frames, store, workers, progress.episode_done
             )
@@ -154,11 +166,11 @@ async def _annotate_locked(config: AnnotateConfig, root: Path, log: TextIO) -> R
     return result
 
 
-def _nothing_answered(call_stats: dict[str, dict]) -> bool:
+def _nothing_answered(call_stats: dict[str, dict[str, Any]]) -> bool:
     """True when calls reached the model and not one came back usable (a dead or wrong
     server): writing would only replace the dataset's language with empty columns."""
-    asked = sum(s["calls"] - s["cached"] for s in call_stats.values())
-    answered = sum(s["ok"] - s["cached"] for s in call_stats.values())
+    asked: int = sum(s["calls"] - s["cached"] for s in call_stats.values())
+    answered: int = sum(s["ok"] - s["cached"] for s in call_stats.values())
     return asked > 0 and answered == 0
 
 

@@ -38,6 +38,7 @@ PURPOSE_STYLES = {
     "interjection": "interjection",
     "plan_refresh": "interjection",
     "vqa": "vqa",
+    "reasoning": "reasoning",
 }
 PACKAGES = ("steerlang", "pyarrow", "av", "httpx2", "pydantic", "numpy")
 
@@ -95,14 +96,23 @@ def build_run_record(
         "rows_per_style": dict(sorted(styles.items())),
         "versions": {"python": platform.python_version(), **_versions()},
     }
+    if config.reasoning.enabled:
+        record["reasoning_coordinates_clamped"] = sum(
+            o.notes.get("reasoning_clamped", 0) for o in outcomes
+        )
+    vocabulary = config.plan.vocabulary()
+    if vocabulary is not None:
+        # the labels themselves: the file may change or go, the record travels with the data
+        record["subtask_labels"] = list(vocabulary)
     # the record is pushed with the dataset: no secret value may be in it, wherever it
     # came from (a failure reason that quotes a server's answer, say)
-    return scrub_json(record, secret_values([config.vlm.api_key]))
+    scrubbed: dict[str, Any] = scrub_json(record, secret_values([config.vlm.api_key]))
+    return scrubbed
 
 
 def _recorded_config(config: AnnotateConfig) -> dict[str, Any]:
     """The config as plain JSON, with whether an API key was set instead of the key."""
-    recorded = json.loads(json.dumps(dataclasses.asdict(config), default=str))
+    recorded: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(config), default=str))
     vlm = recorded["vlm"]
     vlm["api_key"] = key_state(config.vlm.api_key)
     if config.vlm.serve_command is not None:

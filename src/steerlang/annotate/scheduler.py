@@ -1,6 +1,7 @@
 """Run the modules of every episode on one event loop, as small per-episode DAGs.
 
     plan ─► interjections (with plan refreshes)      vqa runs alongside
+         └► reasoning (per subtask, when enabled)
 
 There are no phase barriers: episode 7's VQA may run while episode 3 still
 plans, so the model servers stay busy. One global limit (in the client) bounds
@@ -20,22 +21,26 @@ from typing import Any
 from steerlang.annotate.config.run_config import AnnotateConfig, module_settings
 from steerlang.annotate.frames import FrameSource
 from steerlang.annotate.frames.frame_workers import FrameWorkers
-from steerlang.annotate.modules import interjections, plan, vqa
+from steerlang.annotate.modules import interjections, plan, reasoning, vqa
 from steerlang.annotate.modules.episode_job import EpisodeJob
 from steerlang.annotate.modules.kept_subtasks import kept_segments, segments_fingerprint
 from steerlang.annotate.modules.ledger import MissingItem, ModuleOutput
 from steerlang.annotate.modules.segmentation import Segment
 from steerlang.annotate.prompts import prompt_hashes
+from steerlang.annotate.staging.module_graph import MODULE_UPSTREAM
 from steerlang.annotate.staging.store import StagingStore, State, fingerprint
 from steerlang.annotate.vlm.client import VlmClient
 from steerlang.dataset import EpisodeRecord, LeRobotDataset
 from steerlang.errors import RunStopped
 from steerlang.language.validate import validate_episode
 
+Rows = list[dict[str, Any]] | None
+
 MODULE_PROMPTS = {
     "plan": plan.PROMPTS,
     "interjections": interjections.PROMPTS,
     "vqa": vqa.PROMPTS,
+    "reasoning": reasoning.PROMPTS,
 }
 
 
@@ -75,6 +80,8 @@ def module_inputs(
     """Fingerprint of everything a module's output for an episode is computed from
     (`kept`: the subtasks the plan module keeps, `--plan.keep_subtasks`)."""
     kept_part = {"kept_subtasks": segments_fingerprint(kept)} if kept else {}
+    # reasoning answers in the convention VQA answers in (one setting of the model)
+    convention = {"coordinates": config.vqa.coordinates} if module == "reasoning" else {}
     return fingerprint(
         {
             "episode": episode.index,
@@ -82,7 +89,9 @@ def module_inputs(
             "task": episode.task,
             "module": module,
             "settings": module_settings(config, module),
-            "plan_settings": module_settings(config, "plan") if module == "interjections" else None,
+            "plan_settings": (
+                module_settings(config, "plan") if "plan" in MODULE_UPSTREAM[module] else None
+            ),
             "prompts": prompt_hashes(MODULE_PROMPTS[module]),
             "model_id": model_id,
             "camera": config.vlm.camera_key,
@@ -92,6 +101,7 @@ def module_inputs(
             },
             "seed": config.seed,
             **kept_part,
+            **convention,
         }
     )
 
@@ -166,7 +176,7 @@ class Scheduler:
         for result in (check, chain, vqa_rows):
             if isinstance(result, BaseException):
                 raise result
-        plan_rows, inter_rows = chain
+        plan_rows, inter_rows, reasoning_rows = chain
         if not self.config.skip_validation:
             staged = {
                 name: rows
@@ -174,6 +184,7 @@ class Scheduler:
                     ("plan", plan_rows),
                     ("interjections", inter_rows),
                     ("vqa", vqa_rows),
+                    ("reasoning", reasoning_rows),
                 )
                 if rows is not None
             }
@@ -192,21 +203,36 @@ class Scheduler:
 
     async def _plan_chain(
         self, job: EpisodeJob, outcome: EpisodeOutcome
-    ) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None]:
-        """The plan module, then the interjections computed from its rows (they need
-        nothing from VQA, so they never wait for it)."""
+    ) -> tuple[Rows, Rows, Rows]:
+        """The plan module, then the interjections and the reasoning computed from its rows,
+        side by side (they need nothing from VQA or from each other, so never wait for it)."""
         kept = None
         if self.config.plan.keep_subtasks and self.config.plan.enabled:
             kept = await asyncio.to_thread(kept_segments, self.store, job.index, job.timestamps)
         plan_rows = await self._module(job, outcome, "plan", lambda: plan.run_plan(job, kept), kept)
         plan_missing = outcome.missing.get("plan", [])
-        inter_rows = await self._module(
-            job,
-            outcome,
-            "interjections",
-            lambda: interjections.run_interjections(job, plan_rows or [], plan_missing),
+        inter_rows: Rows | BaseException
+        reasoning_rows: Rows | BaseException
+        inter_rows, reasoning_rows = await asyncio.gather(  # both run to the end
+            self._module(
+                job,
+                outcome,
+                "interjections",
+                lambda: interjections.run_interjections(job, plan_rows or [], plan_missing),
+            ),
+            self._module(
+                job,
+                outcome,
+                "reasoning",
+                lambda: reasoning.run_reasoning(job, plan_rows or [], plan_missing),
+            ),
+            return_exceptions=True,
         )
-        return plan_rows, inter_rows
+        if isinstance(inter_rows, BaseException):
+            raise inter_rows
+        if isinstance(reasoning_rows, BaseException):
+            raise reasoning_rows
+        return plan_rows, inter_rows, reasoning_rows
 
     async def _module(
         self,

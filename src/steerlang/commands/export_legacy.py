@@ -10,6 +10,7 @@ from steerlang.annotate.vlm.redaction import shown_command_line
 from steerlang.commands.flags import Command
 from steerlang.dataset.reader import require_dataset_root
 from steerlang.language.dataset_lock import dataset_lock
+from steerlang.language.subtask_vocabulary import read_vocabulary
 from steerlang.legacy.export import export_legacy
 
 
@@ -18,6 +19,9 @@ class ExportLegacyFlags:
     root: Path  # the annotated dataset
     # also write the high-level dialogue files from the interjections and replies
     dialogue: bool = False
+    # the closed label vocabulary annotate used (--plan.subtask_labels): subtask indices
+    # follow its order instead of sorted order, and every stored label must be in it
+    subtask_labels: Path | None = None
 
 
 COMMAND = Command(
@@ -31,8 +35,11 @@ COMMAND = Command(
 
 def main(argv: list[str]) -> int:
     args = COMMAND.parse(argv)
+    vocabulary = None
+    if args.subtask_labels is not None:
+        vocabulary = read_vocabulary(args.subtask_labels, "--subtask_labels")
     with dataset_lock(require_dataset_root(args.root), shown_command_line()):
-        summary = export_legacy(args.root, dialogue=args.dialogue)
+        summary = export_legacy(args.root, dialogue=args.dialogue, vocabulary=vocabulary)
     if summary.resumed_interrupted_write:
         print("finished an interrupted write first")
     print(

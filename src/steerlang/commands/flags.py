@@ -96,11 +96,15 @@ class Command(Generic[T]):
 
     @property
     def flags(self) -> dict[str, Flag]:
-        return flags_of(self.config)[0]
+        return self._flags_and_groups()[0]
 
     @property
     def groups(self) -> frozenset[str]:
-        return flags_of(self.config)[1]
+        return self._flags_and_groups()[1]
+
+    def _flags_and_groups(self) -> tuple[dict[str, Flag], frozenset[str]]:
+        config: type = self.config  # mypy does not see type[T] as Hashable, as cache needs
+        return flags_of(config)
 
     def canonical(self, name: str) -> str:
         """The flag an accepted spelling stands for: kebab-case and aliases resolved."""
@@ -232,7 +236,8 @@ class Command(Generic[T]):
 
     def _decode(self, values: dict[str, Any], given: dict[str, str]) -> T:
         try:
-            return draccus.decode(self.config, deflatten(values))
+            decoded: T = draccus.decode(self.config, deflatten(values))
+            return decoded
         except DraccusException as exc:
             cause = _steerlang_cause(exc)
             if cause is not None:

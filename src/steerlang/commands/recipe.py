@@ -8,7 +8,7 @@ from pathlib import Path
 
 from steerlang.commands.flags import Command, Group
 from steerlang.language.atomic_file import replace_atomically
-from steerlang.render.export import export_recipe
+from steerlang.render.export import export_recipe, registration_lines
 from steerlang.render.parquet_source import read_info
 from steerlang.render.recipe import load_recipe
 from steerlang.render.semantics import LEROBOT_MAIN, Semantics
@@ -60,10 +60,22 @@ def export(args: ExportFlags) -> int:
             "use them:\nLeRobot 0.6.1 resolves every default binding, and unpinned they match "
             "one row per camera"
         )
+    registration = registration_lines(exported.extended_styles)
+    if exported.extended_styles:
+        styles = ", ".join(exported.extended_styles)
+        header += f"\nreads {styles}: register it in LeRobot first, with\n" + "\n".join(
+            registration
+        )
     out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     replace_atomically(out, exported.to_yaml(header).encode(), out.parent)
     if exported.note:
         print(f"steerlang recipe: note: {exported.note}", file=sys.stderr)
+    if exported.extended_styles:
+        print(
+            f"steerlang recipe: note: LeRobot routes {styles} only once registered; run "
+            f"`{registration[0]}` then `{registration[1]}` before loading the dataset",
+            file=sys.stderr,
+        )
     print(f"wrote {out}")
     return 0

@@ -158,12 +158,12 @@ def _print_stats(
         f"{'none':>8}  rendered%"
     )
     for component in compiled.components:
-        rendered, none = counts[component.name]
-        chosen = rendered + none
-        share = f"{100 * rendered / chosen:.1f}%" if chosen else "-"
-        flag = "  STARVED" if chosen and not rendered else ""
+        n_rendered, n_none = counts[component.name]
+        chosen = n_rendered + n_none
+        share = f"{100 * n_rendered / chosen:.1f}%" if chosen else "-"
+        flag = "  STARVED" if chosen and not n_rendered else ""
         print(
             f"{component.name:<{width}}  {component.weight:>7.4f}  {component.route or '-':>5}  "
-            f"{chosen:>8}  {rendered:>8}  {none:>8}  {share}{flag}"
+            f"{chosen:>8}  {n_rendered:>8}  {n_none:>8}  {share}{flag}"
         )
     print(f"samples without language (passed through): {passthrough}")

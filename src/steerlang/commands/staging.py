@@ -6,8 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.modules.ledger import MissingItem
-from steerlang.annotate.staging.store import StagingStore
+from steerlang.annotate.staging.store import StagingStore, State
 from steerlang.annotate.vlm.redaction import shown_command_line
 from steerlang.commands.flags import Command
 from steerlang.dataset.episode_selection import EpisodeSelection
@@ -18,7 +19,8 @@ from steerlang.language.dataset_lock import dataset_lock
 @dataclass
 class StagingFlags:
     root: Path  # the dataset folder
-    # delete this module's staged outputs (plan, interjections or vqa; recomputed next run)
+    # delete this module's staged outputs (plan, interjections, vqa or reasoning; recomputed
+    # next run)
     clear: str | None = None
     # only these episodes (default: all staged ones)
     episodes: EpisodeSelection | None = None
@@ -54,6 +56,8 @@ def main(argv: list[str]) -> int:
         return 0
     for module in store.modules:
         states = Counter(store.status(ep, module).state.value for ep in episodes)
+        if set(states) == {State.MISSING.value} and not _on_by_default(module):
+            continue  # an optional module never run here (e.g. reasoning) is not news
         summary = ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
         missing = sum(len(store.missing(ep, module)) for ep in episodes)
         lacking = f"; {missing} item(s) missing (a rerun asks for them)" if missing else ""
@@ -64,3 +68,7 @@ def main(argv: list[str]) -> int:
                 for item in store.missing(episode, module):
                     print(f"episode {episode} {module}: {MissingItem.from_json(item).describe()}")
     return 0
+
+
+def _on_by_default(module: str) -> bool:
+    return bool(getattr(AnnotateConfig(), module).enabled)

@@ -2,7 +2,8 @@
 
 `groundtruth/episode_XXXXXX.json` (outside `meta/`, so LeRobot ignores it)
 records what each episode shows: subtask spans and labels, and per frame and
-camera every object's box in source pixels, counts and spatial relations. The
+camera every object's box and the gripper point in source pixels, counts and spatial
+relations. The
 simulated VLM answers from it and `steerlang eval` scores against it.
 """
 
@@ -75,6 +76,16 @@ class EpisodeTruth:
         """Visible objects' boxes (x1, y1, x2, y2 in source pixels) at a frame."""
         boxes = self._camera(camera)["boxes"]
         return {oid: per_frame[frame] for oid, per_frame in boxes.items() if per_frame[frame]}
+
+    def gripper_at(self, camera: str, frame: int) -> list[float] | None:
+        """The gripper point (x, y in source pixels) at a frame; None when out of view."""
+        points: list[list[float] | None] | None = self._camera(camera).get("gripper")
+        if points is None:
+            raise SteerlangError(
+                f"the ground truth of episode {self.episode_index} has no gripper positions "
+                "(written by an older steerlang synth); synthesise the dataset again"
+            )
+        return points[frame]
 
     def counts_at(self, camera: str, frame: int) -> dict[str, int]:
         for run in self._camera(camera)["counts"]:

@@ -6,9 +6,11 @@ import shlex
 import string
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from steerlang.errors import SteerlangError
+
+T = TypeVar("T")
 
 CODEBASE_VERSION = "v3.0"
 INFO_PATH = Path("meta/info.json")
@@ -63,9 +65,10 @@ def next_file(chunk_index: int, file_index: int, chunks_size: int) -> tuple[int,
     return chunk_index, file_index + 1
 
 
-def file_groups(items: list[Any], size: int, chunks_size: int) -> list[tuple[int, int, list[Any]]]:
+def file_groups(items: list[T], size: int, chunks_size: int) -> list[tuple[int, int, list[T]]]:
     """Split into files of `size` items, numbering (chunk, file) with roll-over."""
-    groups, chunk, file = [], 0, 0
+    groups: list[tuple[int, int, list[T]]] = []
+    chunk, file = 0, 0
     for start in range(0, len(items), size):
         groups.append((chunk, file, items[start : start + size]))
         chunk, file = next_file(chunk, file, chunks_size)

@@ -123,7 +123,8 @@ class LeRobotDataset:
     @cached_property
     def data_columns(self) -> list[str]:
         """Column names of the data files (from the first file's schema)."""
-        return read_parquet_schema(self.data_files()[0]).names
+        names: list[str] = read_parquet_schema(self.data_files()[0]).names
+        return names
 
     @property
     def has_language(self) -> bool:
@@ -147,7 +148,8 @@ class LeRobotDataset:
     def frame_timestamps(self, episode: EpisodeRecord) -> np.ndarray:
         """The episode's `timestamp` values exactly as stored (float32, seconds from its start)."""
         column = self.read_episode(episode, ["timestamp"]).column("timestamp")
-        return column.to_numpy().astype(np.float32, copy=False)
+        stamps: np.ndarray = column.to_numpy().astype(np.float32, copy=False)
+        return stamps
 
     def task_of(self, episode: EpisodeRecord) -> str:
         return episode.task

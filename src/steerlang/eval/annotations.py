@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -60,7 +61,7 @@ def read_annotations(
     return found
 
 
-def _episode(dataset: LeRobotDataset, episode: EpisodeRecord, rows) -> EpisodeAnnotations:
+def _episode(dataset: LeRobotDataset, episode: EpisodeRecord, rows: pa.Table) -> EpisodeAnnotations:
     duration = episode_duration(dataset, episode)
     persistent = rows_from_arrow(rows.column(PERSISTENT_COLUMN)[0].as_py()) if len(rows) else []
     starts = [

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from steerlang.dataset.groundtruth import EpisodeTruth, groundtruth_path, load_truth
+from steerlang.eval.boxes import Box
 from steerlang.eval.label_metrics import normalise_text
 from steerlang.eval.scene_facts import SceneFacts
 from steerlang.eval.segments import Segment
@@ -40,7 +42,7 @@ def scene_facts(truth: EpisodeTruth, camera: str, frame: int) -> SceneFacts:
     boxes = truth.boxes_at(camera, frame)
     visible = [o for o in truth.objects if o["id"] in boxes]
     facts = SceneFacts(complete=True)
-    facts.boxes = [(normalise_text(o["label"]), tuple(boxes[o["id"]])) for o in visible]
+    facts.boxes = [(normalise_text(o["label"]), cast(Box, tuple(boxes[o["id"]]))) for o in visible]
     for obj in truth.objects:
         facts.counts[normalise_text(obj["label"])] = int(obj in visible)
         facts.counts.setdefault(normalise_text(obj["shape"]), 0)
@@ -55,6 +57,6 @@ def scene_facts(truth: EpisodeTruth, camera: str, frame: int) -> SceneFacts:
             facts.attributes[(f"{color} object", "shape")] = shape
     for relation in truth.relations_at(camera, frame):
         subject = truth.object(relation["subject"])["label"]
-        obj = truth.object(relation["object"])["label"]
-        facts.add_relation(subject, relation["relation"], obj)
+        other = truth.object(relation["object"])["label"]
+        facts.add_relation(subject, relation["relation"], other)
     return facts

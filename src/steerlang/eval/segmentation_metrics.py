@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from steerlang.eval.matching import MatchCounts, greedy_pairs
 from steerlang.eval.segments import Segment
@@ -77,7 +78,7 @@ class SegmentationScores:
         self.segments.add(len(pairs), len(predicted), len(reference))
         self.label_pairs += [(p.label, r.label) for p, r in pairs if p.label and r.label]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "boundaries": {f"{tol:g}s": c.as_dict() for tol, c in self.boundaries.items()},
             "segments": {"iou_threshold": SEGMENT_IOU, **self.segments.as_dict()},

@@ -119,7 +119,7 @@ def score_pair(tally: VqaTally, pair: VqaPair, facts: SceneFacts | None) -> None
     tally.unscored += not scored
 
 
-def _bbox(tally: VqaTally, answer: dict, question: str, facts: SceneFacts) -> bool:
+def _bbox(tally: VqaTally, answer: dict[str, Any], question: str, facts: SceneFacts) -> bool:
     if facts.boxes is None:
         return False
     predicted = [(normalise_text(d["label"]), tuple(d["bbox"])) for d in answer["detections"]]
@@ -133,7 +133,7 @@ def _bbox(tally: VqaTally, answer: dict, question: str, facts: SceneFacts) -> bo
     return True
 
 
-def _keypoint(tally: VqaTally, answer: dict, question: str, facts: SceneFacts) -> bool:
+def _keypoint(tally: VqaTally, answer: dict[str, Any], question: str, facts: SceneFacts) -> bool:
     point: Point = tuple(answer["point"])
     box = _named_box(normalise_text(answer["label"]), question, facts)
     if box is not None:
@@ -165,7 +165,7 @@ def _named_box(label: str, question: str, facts: SceneFacts) -> Box | None:
     return boxes[max(named, key=len)] if named else None
 
 
-def _count(tally: VqaTally, answer: dict, question: str, facts: SceneFacts) -> bool:
+def _count(tally: VqaTally, answer: dict[str, Any], question: str, facts: SceneFacts) -> bool:
     label = normalise_text(answer["label"])
     for key in (label, label.removesuffix("s")):
         if key in facts.counts:
@@ -176,7 +176,7 @@ def _count(tally: VqaTally, answer: dict, question: str, facts: SceneFacts) -> b
     return facts.complete
 
 
-def _attribute(tally: VqaTally, answer: dict, question: str, facts: SceneFacts) -> bool:
+def _attribute(tally: VqaTally, answer: dict[str, Any], question: str, facts: SceneFacts) -> bool:
     key = attribute_key(answer["label"], answer["attribute"])
     if key in facts.attributes:
         tally.attributes.add(normalise_text(str(answer["value"])) == facts.attributes[key])
@@ -186,7 +186,7 @@ def _attribute(tally: VqaTally, answer: dict, question: str, facts: SceneFacts) 
     return facts.complete
 
 
-def _spatial(tally: VqaTally, answer: dict, question: str, facts: SceneFacts) -> bool:
+def _spatial(tally: VqaTally, answer: dict[str, Any], question: str, facts: SceneFacts) -> bool:
     key = (normalise_text(answer["subject"]), normalise_text(answer["object"]))
     if key in facts.relations:
         tally.spatial.add(normalise_text(answer["relation"]) == facts.relations[key])

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from steerlang.dataset.records import CameraInfo
-from steerlang.language.problems import Problem
+from steerlang.language.problems import Problem, Severity
+from steerlang.language.reasoning_shape import reasoning_problems
 from steerlang.language.vqa_shapes import vqa_answer_problems
 from steerlang.schema import (
     EVENTS_COLUMN,
     LANGUAGE_COLUMNS,
     PERSISTENT_COLUMN,
+    REASONING_STYLE,
     Row,
     column_for_style,
     row_problems,
@@ -34,6 +36,7 @@ ROLE_OF_STYLE = {
     "subtask": "assistant",
     "plan": "assistant",
     "memory": "assistant",
+    REASONING_STYLE: "assistant",
 }
 
 
@@ -84,7 +87,7 @@ def _row_rules(
     # Without camera features (e.g. `synth --no-video`) nothing says which camera a row
     # meant; like LeRobot's own check, it must then only name one.
     problems = row_problems(as_stored, column, list(cameras) if cameras else None)
-    expected_role = ROLE_OF_STYLE.get(style)
+    expected_role = ROLE_OF_STYLE.get(style) if style is not None else None
     if expected_role and row.get("role") != expected_role:
         problems.append(f"{style} rows have role {expected_role!r}, got {row.get('role')!r}")
     if style == "vqa" and row.get("role") not in {"user", "assistant"}:
@@ -113,6 +116,8 @@ def _row_rules(
         problems += vqa_answer_problems(
             row.get("content"), camera.width if camera else None, camera.height if camera else None
         )
+    if style == REASONING_STYLE:
+        problems += reasoning_problems(row.get("content"), cameras)
     return problems
 
 
@@ -124,7 +129,7 @@ def _cross_rules(episode: int, rows: Sequence[SourcedRow]) -> list[Problem]:
     by_style: dict[str | None, list[SourcedRow]] = defaultdict(list)
     for item in rows:
         by_style[item.row.get("style")].append(item)
-    found: list[tuple[str, SourcedRow, str]] = [
+    found: list[tuple[Severity, SourcedRow, str]] = [
         *_subtask_rules(by_style),
         *_interjection_rules(by_style),
         *_vqa_pair_rules(by_style["vqa"]),
@@ -133,14 +138,16 @@ def _cross_rules(episode: int, rows: Sequence[SourcedRow]) -> list[Problem]:
 
 
 def _stamp(item: SourcedRow) -> np.float32:
-    return np.float32(item.row["timestamp"])
+    stamp: np.float32 = np.float32(item.row["timestamp"])
+    return stamp
 
 
 def _subtask_rules(
     by_style: Mapping[str | None, list[SourcedRow]],
-) -> list[tuple[str, SourcedRow, str]]:
-    """Subtasks start strictly one after another (spans ordered, no overlap); memory on a boundary."""
-    found = []
+) -> list[tuple[Severity, SourcedRow, str]]:
+    """Subtasks start strictly one after another (spans ordered, no overlap); memory and
+    reasoning on a boundary, one reasoning row per boundary."""
+    found: list[tuple[Severity, SourcedRow, str]] = []
     subtasks = by_style.get("subtask", [])
     for previous, item in itertools.pairwise(subtasks):
         if _stamp(item) <= _stamp(previous):
@@ -156,16 +163,23 @@ def _subtask_rules(
     for item in by_style.get("memory", []):
         if _stamp(item) not in boundaries:
             found.append(("warning", item, "memory row is not on a subtask boundary"))
+    seen: set[np.float32] = set()
+    for item in by_style.get(REASONING_STYLE, []):
+        if _stamp(item) in seen:
+            found.append(("error", item, "two reasoning rows at the same timestamp"))
+        seen.add(_stamp(item))
+        if _stamp(item) not in boundaries:
+            found.append(("warning", item, "reasoning row is not at a subtask start"))
     return found
 
 
 def _interjection_rules(
     by_style: Mapping[str | None, list[SourcedRow]],
-) -> list[tuple[str, SourcedRow, str]]:
+) -> list[tuple[Severity, SourcedRow, str]]:
     """Each interjection is answered aloud on its frame and refreshes the plan there."""
     speech = {_stamp(item) for item in by_style.get(None, []) if speech_text(item.row)}
     plans = {_stamp(item) for item in by_style.get("plan", [])}
-    found = []
+    found: list[tuple[Severity, SourcedRow, str]] = []
     for item in by_style.get("interjection", []):
         if _stamp(item) not in speech:
             found.append(("error", item, "interjection has no speech atom on the same frame"))
@@ -174,7 +188,7 @@ def _interjection_rules(
     return found
 
 
-def _vqa_pair_rules(rows: Sequence[SourcedRow]) -> list[tuple[str, SourcedRow, str]]:
+def _vqa_pair_rules(rows: Sequence[SourcedRow]) -> list[tuple[Severity, SourcedRow, str]]:
     """Exactly one question and one answer per (frame, camera) that has any."""
     roles: dict[tuple[np.float32, str], Counter[str]] = defaultdict(Counter)
     first: dict[tuple[np.float32, str], SourcedRow] = {}

@@ -10,6 +10,7 @@ the declared way, so the same row checks apply to them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -80,7 +81,7 @@ def _event_rows(column: pa.Array, timestamps: np.ndarray, problems: list[str]) -
     return out
 
 
-def _declared_timestamp(row: dict) -> dict:
+def _declared_timestamp(row: dict[str, Any]) -> dict[str, Any]:
     """A numeric timestamp as the declared float32 holds it (another tool may store float64)."""
     stamp = row.get("timestamp")
     if isinstance(stamp, (int, float)) and not isinstance(stamp, bool):
@@ -88,5 +89,5 @@ def _declared_timestamp(row: dict) -> dict:
     return row
 
 
-def _sortable(row: dict) -> bool:
+def _sortable(row: dict[str, Any]) -> bool:
     return isinstance(row.get("role"), str) and row.get("timestamp", 0.0) is not None

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import pyarrow as pa
 
-from steerlang.language.problems import Problem
+from steerlang.language.problems import Problem, Severity
 from steerlang.schema import COLUMN_TYPES, LANGUAGE_COLUMNS
 
 RESTORE = "`steerlang write --root {root}` restores the declared types"
@@ -36,13 +36,13 @@ def readable_rows(data_type: pa.DataType) -> bool:
     if not (pa.types.is_list(data_type) or pa.types.is_large_list(data_type)):
         return False
     value = data_type.value_type
-    return pa.types.is_struct(value) or pa.types.is_null(value)
+    return bool(pa.types.is_struct(value) or pa.types.is_null(value))
 
 
 def column_type_problems(schemas: Mapping[str, pa.Schema], root: object) -> list[Problem]:
     """The language columns' stored types against the declared ones, reported once: one
     finding per severity over both columns and all shards (keyed by shard name)."""
-    found: dict[str, list[tuple[str, list[str]]]] = {"error": [], "warning": []}
+    found: dict[Severity, list[tuple[str, list[str]]]] = {"error": [], "warning": []}
     for column in LANGUAGE_COLUMNS:
         stored = {
             name: schema.field(column).type
@@ -72,7 +72,7 @@ def column_type_problems(schemas: Mapping[str, pa.Schema], root: object) -> list
 
 def _column_finding(
     column: str, stored: Mapping[str, pa.DataType]
-) -> tuple[str, str, list[str]] | None:
+) -> tuple[Severity, str, list[str]] | None:
     """(severity, what the shards hold, which shards) for one column, or None when declared."""
     declared = COLUMN_TYPES[column]
     unreadable = [name for name, data_type in stored.items() if not readable_rows(data_type)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -110,7 +111,7 @@ def _coverage_problems(root: Path, wanted: set[int] | None) -> list[Problem]:
     return problems
 
 
-def _info_problems(info: Mapping, root: Path) -> list[Problem]:
+def _info_problems(info: Mapping[str, Any], root: Path) -> list[Problem]:
     problems = []
     features = info.get("features") or {}
     for name in LANGUAGE_COLUMNS:

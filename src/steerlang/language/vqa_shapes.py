@@ -91,7 +91,11 @@ class VqaSpatialAnswer(Answer):
 # the question types that may fall back to a count (see VqaKeypointAnswer)
 COUNT_FALLBACK_TYPES = ("keypoint", "attribute", "spatial")
 
-VQA_ANSWER_MODELS: dict[str, type[Answer]] = {
+VqaAnswer = (
+    VqaBboxAnswer | VqaKeypointAnswer | VqaCountAnswer | VqaAttributeAnswer | VqaSpatialAnswer
+)
+
+VQA_ANSWER_MODELS: dict[str, type[VqaAnswer]] = {
     "bbox": VqaBboxAnswer,
     "keypoint": VqaKeypointAnswer,
     "count": VqaCountAnswer,
@@ -100,7 +104,7 @@ VQA_ANSWER_MODELS: dict[str, type[Answer]] = {
 }
 
 
-def vqa_answer_model(question_type: str) -> type[Answer]:
+def vqa_answer_model(question_type: str) -> type[VqaAnswer]:
     """The schema of a grounded question and its answer of one SPEC §3 shape.
 
     purpose `vqa`; context: episode_index, time, frame_index, camera,
@@ -154,6 +158,13 @@ def vqa_answer_problems(content: str | None, width: int | None, height: int | No
         ]
     if width is None or height is None:
         return []
+    return pixel_problems(shape, value, width, height, "VQA coordinates")
+
+
+def pixel_problems(
+    shape: str, value: dict[str, Any], width: int, height: int, what: str
+) -> list[str]:
+    """Problems of a bbox or keypoint shape's coordinates on a `width`x`height` camera."""
     points: list[tuple[float, float]] = []
     if shape == "bbox":
         for detection in value["detections"]:
@@ -166,7 +177,7 @@ def vqa_answer_problems(content: str | None, width: int | None, height: int | No
     outside = [p for p in points if not (0 <= p[0] <= width and 0 <= p[1] <= height)]
     if outside:
         return [
-            f"VQA coordinates {list(outside[0])} lie outside the camera's {width}x{height} "
+            f"{what} {list(outside[0])} lie outside the camera's {width}x{height} "
             "pixels (answers must be in source pixels, not normalised units)"
         ]
     return []

@@ -12,6 +12,7 @@ a later `steerlang write` drops `subtask_index` again, as the contract says.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,9 +45,10 @@ from steerlang.legacy.subtask_files import (
     coarse_description,
     skills_bytes,
     skills_document,
+    sorted_labels,
     subtask_indices,
     subtasks_parquet,
-    vocabulary,
+    vocabulary_outside,
 )
 
 
@@ -60,8 +62,11 @@ class ExportSummary:
     resumed_interrupted_write: bool = False
 
 
-def export_legacy(root: str | Path, dialogue: bool = False) -> ExportSummary:
-    """Export the dataset at `root`; `dialogue` adds the high-level dialogue files."""
+def export_legacy(
+    root: str | Path, dialogue: bool = False, vocabulary: Sequence[str] | None = None
+) -> ExportSummary:
+    """Export the dataset at `root`; `dialogue` adds the high-level dialogue files;
+    `vocabulary` (a closed label list, `--subtask_labels`) numbers the labels in its order."""
     root = Path(root)
     resumed = roll_forward(root) if root.is_dir() else False
     dataset = open_dataset(root, check_videos=False)
@@ -73,7 +78,15 @@ def export_legacy(root: str | Path, dialogue: bool = False) -> ExportSummary:
             f"no episode of {root} has subtask rows; annotate it (or import labels and "
             "`steerlang write`) before exporting"
         )
-    labels = vocabulary(labelled)
+    labels = list(vocabulary) if vocabulary is not None else sorted_labels(labelled)
+    outside = vocabulary_outside(labelled, labels) if vocabulary is not None else []
+    if outside:
+        episode, label = outside[0]
+        raise SteerlangError(
+            f"episode {episode} has the subtask label {label!r}, which --subtask_labels does "
+            f"not list ({len(outside)} label(s) outside it in all); add it to the file, or "
+            "correct the label (`steerlang view --serve`) and `steerlang write`"
+        )
     index_of = {label: i for i, label in enumerate(labels)}
     columns = {SUBTASK_COLUMN: {ep.index: subtask_indices(ep, index_of) for ep in episodes}}
     document = skills_document(labelled, labels, coarse_description(dataset, labelled))

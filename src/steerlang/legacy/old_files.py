@@ -65,7 +65,7 @@ def _span(path: Path, key: str, position: int, skill: Any) -> OldSpan:
     name = skill.get("name")
     if not isinstance(name, str) or not name.strip():
         raise SteerlangError(f"{where} has no name; name it or remove it")
-    times = [skill.get("start"), skill.get("end")]
+    times: list[Any] = [skill.get("start"), skill.get("end")]
     if not all(_number(t) for t in times):
         raise SteerlangError(f"{where} ({name!r}) needs numeric start and end seconds")
     return OldSpan(name, float(times[0]), float(times[1]))
@@ -106,7 +106,11 @@ def column_spans(dataset: LeRobotDataset, labels: dict[int, str]) -> dict[int, l
         for episode in dataset.episodes_in(shard):
             codes = values[episode.row_start : episode.row_stop]
             times = stamps[episode.row_start : episode.row_stop]
-            firsts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
+            firsts = (
+                np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+                if len(codes)
+                else np.empty(0, np.intp)
+            )
             spans = []
             for first in firsts:
                 code = int(codes[first])

@@ -4,7 +4,8 @@
 Labels are numbered once for the whole dataset, in sorted order (Python's
 code-point order — the order LeRobot's skill annotator numbered them in), so the
 same text has the same index in every episode and the numbering depends only on
-the set of labels. A frame gets the index of the subtask in force on it (the
+the set of labels; or, given a closed vocabulary (`--subtask_labels`), in the
+file's order, so every dataset labelled from that file shares the numbering. A frame gets the index of the subtask in force on it (the
 latest one starting at or before it); frames before an episode's first subtask,
 and every frame of an episode without subtasks, get -1, the old "no subtask".
 """
@@ -28,9 +29,23 @@ from steerlang.legacy.formats import (
 from steerlang.legacy.stored_language import StoredEpisode
 
 
-def vocabulary(episodes: Sequence[StoredEpisode]) -> list[str]:
-    """Every distinct label, in index order."""
+def sorted_labels(episodes: Sequence[StoredEpisode]) -> list[str]:
+    """Every distinct label, in index order (without a vocabulary)."""
     return sorted({subtask.label for episode in episodes for subtask in episode.subtasks})
+
+
+def vocabulary_outside(
+    episodes: Sequence[StoredEpisode], labels: Sequence[str]
+) -> list[tuple[int, str]]:
+    """(episode, label) of every distinct stored label the vocabulary lacks, in episode order."""
+    known = set(labels)
+    found = dict.fromkeys(
+        (episode.index, subtask.label)
+        for episode in episodes
+        for subtask in episode.subtasks
+        if subtask.label not in known
+    )
+    return list(found)
 
 
 def subtask_indices(episode: StoredEpisode, index_of: Mapping[str, int]) -> np.ndarray:

@@ -173,7 +173,9 @@ def _resolver(component: Component, binding: str) -> Resolver:
     return make_resolver(binding, spec)
 
 
-def _content_filler(content: str | tuple[Mapping[str, Any], ...], slot_of) -> ContentFiller:
+def _content_filler(
+    content: str | tuple[Mapping[str, Any], ...], slot_of: Callable[[str], int]
+) -> ContentFiller:
     if isinstance(content, str):
         return compile_template(content, slot_of)
     blocks = [
@@ -186,7 +188,9 @@ def _content_filler(content: str | tuple[Mapping[str, Any], ...], slot_of) -> Co
     return fill
 
 
-def _block_value(key: str, value: object, slot_of) -> tuple[str, ContentFiller]:
+def _block_value(
+    key: str, value: object, slot_of: Callable[[str], int]
+) -> tuple[str, ContentFiller]:
     """Strings are templates; nested lists/dicts are copied per sample; scalars are shared."""
     if isinstance(value, str):
         return key, compile_template(value, slot_of)

@@ -9,6 +9,10 @@ component uses it or not, and the camera-less defaults `vqa` / `vqa_query`
 match one row per camera: on a frame with two cameras' VQA it raises. So for
 0.6.1, a component that does not use them gets them pinned to one camera.
 They stay unused, so what renders is unchanged.
+
+A recipe reading a style beyond LeRobot's core ones (`reasoning`) loads in LeRobot as
+it is, but LeRobot routes that style only once it is registered: the export says
+which lines do it (`registration_lines`).
 """
 
 from __future__ import annotations
@@ -25,18 +29,21 @@ from steerlang.render.expand import expand_recipe
 from steerlang.render.recipe import Component, Recipe, Turn
 from steerlang.render.resolver_spec import parse_resolver_spec
 from steerlang.render.semantics import LEROBOT_061, Semantics
+from steerlang.schema import EXTENDED_STYLES, PERSISTENT_STYLES
 
 VQA_DEFAULTS = {"vqa_query": "user", "vqa": "assistant"}
 
 
 @dataclass(frozen=True)
 class ExportedRecipe:
-    """The recipe as plain data, what the target could not express (None: nothing), and
-    the camera unused `vqa` / `vqa_query` defaults were pinned to (None: no pins)."""
+    """The recipe as plain data, what the target could not express (None: nothing), the
+    camera unused `vqa` / `vqa_query` defaults were pinned to (None: no pins), and the
+    styles it reads that LeRobot must have registered first."""
 
     data: dict[str, Any]
     note: str | None
     pinned_camera: str | None = None
+    extended_styles: tuple[str, ...] = ()
 
     def to_yaml(self, header: str) -> str:
         """YAML text with `header` as a leading comment."""
@@ -56,16 +63,39 @@ def export_recipe(recipe: Recipe, camera_keys: Sequence[str], target: Semantics)
     pinned = camera_keys[0] if target == LEROBOT_061 and len(camera_keys) > 1 else None
     if pinned is not None:
         components = tuple(_pin_unused_vqa_defaults(c, pinned) for c in components)
+    extended = tuple(
+        sorted(
+            {
+                spec.style
+                for component in components
+                for spec in component.bindings.values()
+                if spec.style in EXTENDED_STYLES
+            }
+        )
+    )
     if not recipe.is_blend and len(components) == 1:
         data = _message_recipe(components[0], recipe.source)
-        return ExportedRecipe(data, expansion.note, pinned)
+        return ExportedRecipe(data, expansion.note, pinned, extended)
     blend = {}
     for component in components:
         body: dict[str, Any] = {"weight": component.weight}
         if component.route is not None:
             body["route"] = component.route
         blend[component.name] = {**body, **_message_recipe(component, recipe.source)}
-    return ExportedRecipe({"blend": blend}, expansion.note, pinned)
+    return ExportedRecipe({"blend": blend}, expansion.note, pinned, extended)
+
+
+def registration_lines(styles: Sequence[str]) -> list[str]:
+    """The Python a LeRobot user runs before loading data or recipes with these styles:
+    LeRobot's `column_for_style` raises on a style outside its sets."""
+    persistent = [style for style in styles if style in PERSISTENT_STYLES]
+    events = [style for style in styles if style not in PERSISTENT_STYLES]
+    names = ["EXTENDED_STYLES"] + ["PERSISTENT_STYLES"] * bool(persistent)
+    names += ["EVENT_ONLY_STYLES"] * bool(events)
+    updates = [f"EXTENDED_STYLES.update({_set(styles)})"]
+    updates += [f"PERSISTENT_STYLES.update({_set(persistent)})"] * bool(persistent)
+    updates += [f"EVENT_ONLY_STYLES.update({_set(events)})"] * bool(events)
+    return [f"from lerobot.datasets.language import {', '.join(names)}", "; ".join(updates)]
 
 
 def _pin_unused_vqa_defaults(component: Component, camera: str) -> Component:
@@ -114,3 +144,8 @@ def _turn(turn: Turn) -> dict[str, Any]:
     if turn.tool_calls_from is not None:
         data["tool_calls_from"] = turn.tool_calls_from
     return data
+
+
+def _set(styles: Sequence[str]) -> str:
+    """A Python set literal of the styles, e.g. `{"reasoning"}`."""
+    return "{" + ", ".join(f'"{style}"' for style in sorted(styles)) + "}"

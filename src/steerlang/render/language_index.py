@@ -27,7 +27,8 @@ def float32(value: float) -> float:
     Rounding both sides means `t = frame / fps` computed in float64 still finds
     the row stamped at that frame's stored float32 time.
     """
-    return _FLOAT32.unpack(_FLOAT32.pack(value))[0]
+    rounded: float = _FLOAT32.unpack(_FLOAT32.pack(value))[0]
+    return rounded
 
 
 def decoded_tool_calls(row: object) -> list[dict[str, Any]] | None:

@@ -75,7 +75,7 @@ def read_info(root: str | Path) -> dict[str, Any]:
         raise SteerlangError(
             f"{root} is not a LeRobot dataset: {info_path} is missing; pass --root=<dataset folder>"
         )
-    info = json.loads(info_path.read_text(encoding="utf-8"))
+    info: dict[str, Any] = json.loads(info_path.read_text(encoding="utf-8"))
     version = str(info.get("codebase_version", ""))
     if version.startswith("v2"):
         raise SteerlangError(
@@ -138,7 +138,7 @@ def _frames_of(
     frame_ids = table.column("frame_index").to_pylist()
     indexes = table.column("index").to_pylist()
     stamps = table.column("timestamp").to_pylist()
-    task_ids = (
+    task_ids: list[Any] = (  # task indexes from pyarrow, or None for every row
         table.column("task_index").to_pylist() if "task_index" in table.column_names else [None] * n
     )
     persistent = _column(table, PERSISTENT_COLUMN)

@@ -201,7 +201,7 @@ def _weight(value: object, where: str) -> float:
 
 def _route(value: object, where: str) -> str | None:
     if value is None or value in ROUTES:
-        return value  # type: ignore[return-value]
+        return value
     raise SteerlangError(
         f"{where}: route must be {' or '.join(ROUTES)} (render this component first on frames "
         f"where its rows are present), got {value!r}"

@@ -20,7 +20,7 @@ MAX_RECIPE_BYTES = 1_000_000
 class _NoAliasLoader(yaml.SafeLoader):
     """`yaml.SafeLoader` that stops at the first alias, before anything is expanded."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             raise yaml.composer.ComposerError(
                 None,

@@ -47,7 +47,15 @@ class ActiveAt(_Binding):
 
     __slots__ = ()
 
-    def __call__(self, episode, events, t, sample_idx, task, dataset_task):
+    def __call__(
+        self,
+        episode: EpisodeLanguage,
+        events: Sequence[Row],
+        t: float,
+        sample_idx: int,
+        task: str | None,
+        dataset_task: str | None,
+    ) -> Row | None:
         group = episode.group(self.key)
         stamps = group.timestamps
         last = bisect_right(stamps, t) - 1
@@ -64,7 +72,15 @@ class EmittedAtPersistent(_Binding):
 
     __slots__ = ()
 
-    def __call__(self, episode, events, t, sample_idx, task, dataset_task):
+    def __call__(
+        self,
+        episode: EpisodeLanguage,
+        events: Sequence[Row],
+        t: float,
+        sample_idx: int,
+        task: str | None,
+        dataset_task: str | None,
+    ) -> Row | None:
         group = episode.group(self.key)
         stamps = group.timestamps
         low = bisect_left(stamps, t - EMITTED_AT_TOLERANCE_S - _WIDEN)
@@ -83,7 +99,15 @@ class EmittedAtEvents(_Binding):
 
     __slots__ = ()
 
-    def __call__(self, episode, events, t, sample_idx, task, dataset_task):
+    def __call__(
+        self,
+        episode: EpisodeLanguage,
+        events: Sequence[Row],
+        t: float,
+        sample_idx: int,
+        task: str | None,
+        dataset_task: str | None,
+    ) -> Row | None:
         found = None
         for row in events:
             if row_matches(row, self.key):
@@ -102,7 +126,15 @@ class NthRelative(_Binding):
         super().__init__(name, spec)
         self.step = spec.offset if spec.resolver == "nth_next" else -spec.offset
 
-    def __call__(self, episode, events, t, sample_idx, task, dataset_task):
+    def __call__(
+        self,
+        episode: EpisodeLanguage,
+        events: Sequence[Row],
+        t: float,
+        sample_idx: int,
+        task: str | None,
+        dataset_task: str | None,
+    ) -> Row | None:
         group = episode.group(self.key)
         anchor = bisect_right(group.timestamps, t) - 1
         if anchor < 0:  # nothing active yet: the offset-th row ahead, nothing behind
@@ -118,7 +150,15 @@ class TaskResolver:
 
     __slots__ = ()
 
-    def __call__(self, episode, events, t, sample_idx, task, dataset_task):
+    def __call__(
+        self,
+        episode: EpisodeLanguage,
+        events: Sequence[Row],
+        t: float,
+        sample_idx: int,
+        task: str | None,
+        dataset_task: str | None,
+    ) -> str | None:
         if task is not None:
             return task
         paraphrases = episode.task_aug

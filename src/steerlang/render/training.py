@@ -100,7 +100,7 @@ class RenderStep:
             return EpisodeLanguage(persistent)
         if persistent:
             first, last = persistent[0], persistent[-1]
-            key = (
+            key: tuple[Any, ...] = (
                 int(episode_index),
                 len(persistent),
                 first.get("timestamp"),
@@ -144,7 +144,8 @@ def _collate_rest(rest: list[dict[str, Any]]) -> dict[str, Any]:
         from torch.utils.data import default_collate
     except ImportError:
         return {key: [sample[key] for sample in rest] for key in rest[0]}
-    return default_collate(rest)
+    collated: dict[str, Any] = default_collate(rest)
+    return collated
 
 
 def _length(value: object) -> int:

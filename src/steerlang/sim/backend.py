@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from steerlang.annotate.vlm.answering import (
     TransportError,
@@ -70,7 +71,7 @@ class SimBackend:
         """Nothing to release: the engine holds only parsed ground truth."""
 
 
-def last_user_context(messages: tuple[Message, ...]) -> dict:
+def last_user_context(messages: tuple[Message, ...]) -> dict[str, Any]:
     """The context part of the last user message (what the server reads too)."""
     last = next((m for m in reversed(messages) if m.role == "user"), None)
     for part in reversed(last.parts if last else ()):

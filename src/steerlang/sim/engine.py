@@ -17,13 +17,20 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
-from steerlang.annotate.modules.answers import PURPOSES, Answer, SegmentAnswer
+from steerlang.annotate.modules.answers import (
+    PURPOSES,
+    PlanAnswer,
+    RelabelAnswer,
+    SegmentAnswer,
+)
 from steerlang.annotate.vlm.types import SIMULATED_MODEL_PREFIX
 from steerlang.dataset.groundtruth import EpisodeTruth, has_groundtruth, load_truth
 from steerlang.errors import SteerlangError
-from steerlang.sim import language, malform, noise, timeline, vqa
+from steerlang.language.vqa_shapes import Answer, KeypointAnswer, VqaBboxAnswer, VqaKeypointAnswer
+from steerlang.sim import language, malform, noise, reasoning, timeline, vqa
 from steerlang.sim.knobs import SimKnobs
 from steerlang.sim.stats import SimStats
+from steerlang.sim.vocabulary import within_vocabulary
 
 SIM_MODEL_ID = SIMULATED_MODEL_PREFIX
 HTTP_ERRORS = (500, 502, 503)
@@ -104,7 +111,9 @@ class SimEngine:
             ) from None
         if exact is None:
             return None
-        return self._noisy(purpose, exact, truth, key)
+        answer = self._noisy(purpose, exact, truth, key)
+        labels = context.get("labels")
+        return within_vocabulary(answer, labels) if labels else answer
 
     def _exact(
         self, purpose: str, ctx: Mapping[str, Any], truth: EpisodeTruth, choose: random.Random
@@ -131,6 +140,8 @@ class SimEngine:
             return language.interjection(ctx, truth, choose)
         if purpose == "vqa":
             return vqa.vqa(ctx, truth, self.knobs.coordinates, choose)
+        if purpose == "reasoning":
+            return reasoning.reasoning(ctx, truth, self.knobs.coordinates)
         raise SteerlangError(f"the simulator does not know purpose {purpose!r}; known: {PURPOSES}")
 
     def _noisy(self, purpose: str, answer: Answer, truth: EpisodeTruth, key: str) -> Answer:
@@ -151,17 +162,21 @@ class SimEngine:
             new = noise.noisy_labels([s.label for s in answer.subtasks], subtask_labels, p, labels)
             for span, label in zip(answer.subtasks, new, strict=True):
                 span.label = label
-        elif purpose == "relabel":
+        elif purpose == "relabel" and isinstance(answer, RelabelAnswer):
             answer.label = noise.noisy_labels([answer.label], subtask_labels, p, labels)[0]
-        elif purpose == "plan":
+        elif purpose == "plan" and isinstance(answer, PlanAnswer):
             answer.steps = noise.noisy_labels(answer.steps, subtask_labels, p, labels)
-        elif purpose == "vqa" and isinstance(answer, vqa.VqaBboxAnswer):
+        elif purpose == "vqa" and isinstance(answer, VqaBboxAnswer):
             new = noise.noisy_labels(
                 [d.label for d in answer.answer.detections], object_labels, p, labels
             )
             for detection, label in zip(answer.answer.detections, new, strict=True):
                 detection.label = label
-        elif purpose == "vqa" and isinstance(answer.answer, vqa.KeypointAnswer):
+        elif (
+            purpose == "vqa"
+            and isinstance(answer, VqaKeypointAnswer)
+            and isinstance(answer.answer, KeypointAnswer)
+        ):
             point = answer.answer
             point.label = noise.noisy_labels([point.label], object_labels, p, labels)[0]
         return answer

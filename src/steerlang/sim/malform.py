@@ -8,6 +8,7 @@ report the last two as unparseable / schema-invalid.
 from __future__ import annotations
 
 import json
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -43,13 +44,19 @@ def schema_invalid(text: str) -> str:
     return json.dumps(renamed, separators=(",", ":"))
 
 
-def off_image(answer: BaseModel) -> BaseModel:
-    """A VQA answer whose boxes and points are moved far outside the picture (an answer
-    about another image, or in a coordinate convention the client did not expect)."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def off_image(answer: M) -> M:
+    """An answer whose boxes and points (a VQA answer's, or a reasoning's gripper point and
+    object boxes) are moved far outside the picture (an answer about another image, or in a
+    coordinate convention the client did not expect)."""
     data = answer.model_dump()
-    inner = data.get("answer") or {}
-    for detection in inner.get("detections") or ():
-        detection["bbox"] = [v + OFF_IMAGE_SHIFT for v in detection["bbox"]]
-    if "point" in inner:
-        inner["point"] = [v + OFF_IMAGE_SHIFT for v in inner["point"]]
+    for shape in (data.get("answer"), data.get("gripper"), data.get("objects")):
+        if not isinstance(shape, dict):
+            continue
+        for detection in shape.get("detections") or ():
+            detection["bbox"] = [v + OFF_IMAGE_SHIFT for v in detection["bbox"]]
+        if "point" in shape:
+            shape["point"] = [v + OFF_IMAGE_SHIFT for v in shape["point"]]
     return type(answer).model_validate(data)

@@ -80,7 +80,8 @@ class SimServerProcess:
 
     def stats(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/sim/stats", timeout=10) as r:
-            return json.loads(r.read())
+            stats: dict[str, Any] = json.loads(r.read())
+            return stats
 
     def stop(self) -> None:
         """Terminate the server at once (clients see its connections drop)."""

@@ -16,7 +16,7 @@ from steerlang.annotate.modules.answers import (
     SegmentAnswer,
     SubtaskSpan,
 )
-from steerlang.dataset.groundtruth import EpisodeTruth
+from steerlang.dataset.groundtruth import EpisodeTruth, Subtask
 from steerlang.errors import SteerlangError
 
 
@@ -42,11 +42,15 @@ def segment(context: Mapping[str, Any], truth: EpisodeTruth) -> SegmentAnswer | 
     return SegmentAnswer(subtasks=spans) if spans else None
 
 
+def span_subtask(context: Mapping[str, Any], truth: EpisodeTruth) -> Subtask:
+    """The ground-truth subtask that overlaps the context's span most."""
+    start, end = (float(v) for v in context["span"])
+    return max(truth.subtasks, key=lambda s: (min(s.end, end) - max(s.start, start), -s.start))
+
+
 def relabel(context: Mapping[str, Any], truth: EpisodeTruth) -> RelabelAnswer:
     """The label of the ground-truth subtask that overlaps the span most."""
-    start, end = (float(v) for v in context["span"])
-    best = max(truth.subtasks, key=lambda s: (min(s.end, end) - max(s.start, start), -s.start))
-    return RelabelAnswer(label=best.label)
+    return RelabelAnswer(label=span_subtask(context, truth).label)
 
 
 def describe(context: Mapping[str, Any], truth: EpisodeTruth) -> DescribeAnswer | None:

@@ -23,15 +23,12 @@ from steerlang.language.vqa_shapes import (
     Detection,
     KeypointAnswer,
     SpatialAnswer,
+    VqaAnswer,
     VqaAttributeAnswer,
     VqaBboxAnswer,
     VqaCountAnswer,
     VqaKeypointAnswer,
     VqaSpatialAnswer,
-)
-
-VqaAnswer = (
-    VqaBboxAnswer | VqaKeypointAnswer | VqaCountAnswer | VqaAttributeAnswer | VqaSpatialAnswer
 )
 
 

@@ -55,7 +55,9 @@ def write_acceptance(root: Path, accepted: dict[int, dict[str, Any]]) -> None:
     replace_atomically(path, text.encode(), Path(root))
 
 
-def acceptance_view(entry: dict[str, Any] | None, versions: dict[str, str | None]) -> dict | None:
+def acceptance_view(
+    entry: dict[str, Any] | None, versions: dict[str, str | None]
+) -> dict[str, Any] | None:
     """What the page shows: when it was accepted, and whether the rows changed since."""
     if entry is None:
         return None

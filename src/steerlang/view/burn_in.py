@@ -71,13 +71,16 @@ class BurnIn:
         plan = latest_before(self.model["changes"]["plan"], "t", t)
         step = plan_step(plan["content"] if plan else None, subtask)
         said = latest_before(self.model["interjections"], "t", t)
-        recent = said is not None and t - said["t"] < INTERJECTION_SECONDS
+        if said is not None and t - said["t"] >= INTERJECTION_SECONDS:
+            said = None  # said too long ago to show
         return {
             "time": f"{self.label} · t = {t:6.2f} s",
             "subtask": f"subtask: {subtask or '—'}",
             "plan": f"plan: {step or '—'}",
             "interjection": (
-                f'user: "{said["text"]}"  robot: "{said["reply"] or "…"}"' if recent else ""
+                f'user: "{said["text"]}"  robot: "{said["reply"] or "…"}"'
+                if said is not None
+                else ""
             ),
         }
 

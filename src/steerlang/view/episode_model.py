@@ -17,14 +17,17 @@ import numpy as np
 from steerlang.schema import speech_text
 from steerlang.view.episode_rows import SourcedRows
 
-CHANGE_STYLES = ("plan", "memory", "motion")  # persistent styles shown as changes over time
+# persistent styles shown as changes over time (motion and reasoning only when present)
+CHANGE_STYLES = ("plan", "memory", "motion", "reasoning")
 
 
 def episode_duration(frames: np.ndarray, fps: float) -> float:
     return float(frames[-1]) + 1.0 / fps if len(frames) else 0.0
 
 
-def language_model(sourced: SourcedRows, frames: np.ndarray, fps: float, task: str) -> dict:
+def language_model(
+    sourced: SourcedRows, frames: np.ndarray, fps: float, task: str
+) -> dict[str, Any]:
     """The language part of an episode's page data (JSON-ready)."""
     rows = sourced.rows
     duration = episode_duration(frames, fps)
@@ -48,7 +51,7 @@ def language_model(sourced: SourcedRows, frames: np.ndarray, fps: float, task: s
     }
 
 
-def subtask_spans(rows: list[tuple[str, dict]], duration: float) -> list[dict[str, Any]]:
+def subtask_spans(rows: list[tuple[str, dict[str, Any]]], duration: float) -> list[dict[str, Any]]:
     subtasks = sorted(
         ((module, row) for module, row in rows if row.get("style") == "subtask"),
         key=lambda item: item[1]["timestamp"],
@@ -62,10 +65,10 @@ def subtask_spans(rows: list[tuple[str, dict]], duration: float) -> list[dict[st
     return spans
 
 
-def spoken(rows: list[tuple[str, dict]]) -> dict[str, list[dict[str, Any]]]:
+def spoken(rows: list[tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Interjections with the reply and plan refresh on their frame, and the other speech."""
     speech_at: dict[float, list[str]] = defaultdict(list)
-    plan_at: dict[float, str] = {}
+    plan_at: dict[float, str | None] = {}
     for _, row in rows:
         text = speech_text(row)
         if text is not None:
@@ -93,7 +96,7 @@ def spoken(rows: list[tuple[str, dict]]) -> dict[str, list[dict[str, Any]]]:
     return {"interjections": interjections, "speech": speech}
 
 
-def vqa_pairs(rows: list[tuple[str, dict]]) -> list[dict[str, Any]]:
+def vqa_pairs(rows: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     """Question/answer pairs per (timestamp, camera), in time order; answers parsed from JSON."""
     pairs: dict[tuple[float, str], dict[str, Any]] = {}
     for module, row in rows:

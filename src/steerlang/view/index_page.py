@@ -87,6 +87,9 @@ def _coverage_section(coverage: dict[str, Any]) -> str:
         ],
         ["VQA pairs", f"{coverage['with_vqa']} / {n} episodes", ""],
     ]
+    if coverage["reasoning"]:  # an optional module: a row only when it ran
+        reasoning = f"{coverage['with_reasoning']} / {n} episodes"
+        rows.insert(4, ["reasoning traces", reasoning, str(coverage["reasoning"])])
     rows += [
         [f"VQA pairs, <code>{escape(camera)}</code>", "", str(count)]
         for camera, count in coverage["vqa_per_camera"].items()

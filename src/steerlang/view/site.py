@@ -12,6 +12,7 @@ import shutil
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from steerlang.view.page_data import (
 )
 from steerlang.view.pages import data_script, episode_html
 from steerlang.view.summary import coverage, episode_row, findings, run_summaries
+
+if TYPE_CHECKING:
+    from steerlang.annotate.frames import FrameSource
 
 MARKER = ".steerlang-view"
 ASSETS_DIR = "assets"
@@ -136,7 +140,7 @@ def _copy_videos(pages: EpisodePages) -> None:
         shutil.copyfile(span.path, target)
 
 
-def _frame_source(dataset: LeRobotDataset):  # -> FrameSource (decoding stack loaded lazily)
+def _frame_source(dataset: LeRobotDataset) -> FrameSource:  # decoding stack loaded lazily
     from steerlang.annotate.frames import FrameSource
 
     return FrameSource(dataset, cache_bytes=0)

@@ -36,6 +36,8 @@ def coverage(pages: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "with_paraphrases": sum(bool(page["paraphrases"]) for page in pages),
         "plans": sum(len(page["changes"]["plan"]) for page in pages),
         "memories": sum(len(page["changes"]["memory"]) for page in pages),
+        "reasoning": sum(len(page["changes"]["reasoning"]) for page in pages),
+        "with_reasoning": sum(bool(page["changes"]["reasoning"]) for page in pages),
         "interjections": sum(len(page["interjections"]) for page in pages),
         "with_interjections": sum(bool(page["interjections"]) for page in pages),
         "vqa_per_camera": dict(sorted(vqa_per_camera.items())),

@@ -35,6 +35,11 @@ class ExecutorConfig:
     workers: int = 1
     # Print a plain progress line every this many seconds when not on a terminal.
     progress_interval_s: float = 10.0
+    # -- frame workers (annotate/frames/sizing.py) --
+    # Frame worker processes; default: sized to calls in flight and episodes in progress.
+    frame_workers: int | None = None
+    # Decoded-frame cache of all frame workers together, in MB (0: none); default 1/64 of RAM.
+    frame_cache_mb: int | None = None
 
     def resolved_kind(self, episodes: int) -> str:
         """The executor a run of `episodes` episodes uses."""

@@ -1,4 +1,4 @@
-"""`--plan.*`, `--interjections.*`, `--vqa.*`: what each module asks and how.
+"""`--plan.*`, `--interjections.*`, `--vqa.*`, `--reasoning.*`: what each module asks and how.
 
 Names, meanings and defaults are `lerobot-annotate` 0.6.1's where the concept is
 the same; the README's flag table lists every deliberate difference, and a test
@@ -8,9 +8,11 @@ holds it to these dataclasses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from steerlang.annotate.modules.answers import INTERJECTION_KINDS
+from steerlang.language.subtask_vocabulary import read_vocabulary
 from steerlang.language.vqa_shapes import QUESTION_TYPES
 
 DERIVE_TASK_MODES = ("off", "if_short", "always")
@@ -92,6 +94,9 @@ class PlanConfig:
     use_video_url_fps: float = 1.0
     # Width in pixels of each frame of a video_frames block (0: the camera's own).
     video_frame_width: int = 448
+    # A closed label vocabulary (one label per line, or a YAML list): every subtask label is
+    # one of these (an enum in the answer schema), and export-legacy numbers them in order.
+    subtask_labels: Path | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.derive_task_from_video, bool):
@@ -123,6 +128,13 @@ class PlanConfig:
         if self.subtask_window_seconds <= 0:
             return most
         return max(2, min(most, round(self.subtask_window_seconds * rate)))
+
+    def vocabulary(self) -> tuple[str, ...] | None:
+        """The labels of `--plan.subtask_labels` in order (None without the flag); a bad file
+        is one `SteerlangError` line."""
+        if self.subtask_labels is None:
+            return None
+        return read_vocabulary(self.subtask_labels, "--plan.subtask_labels")
 
 
 @dataclass
@@ -157,8 +169,24 @@ class VqaConfig:
     include_depth: bool = False
     # Longest side of the frame sent (0: the source resolution).
     max_side: int = 640
+    # JPEG quality of the frame sent.
     jpeg_quality: int = 85
     # How the model writes coordinates: auto (from --vlm.model_id), pixels (of the image sent),
     # qwen25_resized (Qwen2.5-VL) or normalized_1000 (Qwen2-VL, Qwen3-VL). Answers are stored
     # in source pixels whatever the model used.
     coordinates: str = "auto"
+
+
+@dataclass
+class ReasoningConfig:
+    """ECoT-style reasoning traces (off by default: LeRobot 0.6.1 reads the `reasoning`
+    style only after it is registered, see the README)."""
+
+    # Write, per subtask span, the task, plan, subtask and why, move primitive, gripper target
+    # and visible objects with boxes (style `reasoning`). Boxes and points follow
+    # --vqa.coordinates, like VQA answers.
+    enabled: bool = False
+    # Longest side of the frame sent (0: the source resolution).
+    max_side: int = 640
+    # JPEG quality of the frame sent.
+    jpeg_quality: int = 85

@@ -19,6 +19,7 @@ from steerlang.annotate.config.modules import (
     DERIVE_TASK_MODES,
     InterjectionsConfig,
     PlanConfig,
+    ReasoningConfig,
     VqaConfig,
 )
 from steerlang.annotate.frames import CoordinateConvention
@@ -49,6 +50,7 @@ class AnnotateConfig:
     plan: PlanConfig = field(default_factory=PlanConfig)
     interjections: InterjectionsConfig = field(default_factory=InterjectionsConfig)
     vqa: VqaConfig = field(default_factory=VqaConfig)
+    reasoning: ReasoningConfig = field(default_factory=ReasoningConfig)
     vlm: VlmConfig = field(default_factory=VlmConfig)
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     job: JobConfig = field(default_factory=JobConfig)
@@ -123,6 +125,7 @@ class AnnotateConfig:
             if value not in choices:
                 raise SteerlangError(f"{flag} must be one of {choices} (got {value!r})")
         self._check_visual_input()
+        self.plan.vocabulary()  # a bad label file is said now, before any model call
         if self.vqa.restrict_to_default_camera and self.vqa.cameras:
             raise SteerlangError(
                 "--vqa.restrict_to_default_camera and --vqa.cameras both choose the VQA "
@@ -181,6 +184,8 @@ NUMERIC_RANGES: tuple[tuple[str, float, float | None, bool], ...] = (
     ("vqa.K", 1, None, False),
     ("vqa.max_side", 0, None, False),
     ("vqa.jpeg_quality", 1, 100, False),
+    ("reasoning.max_side", 0, None, False),
+    ("reasoning.jpeg_quality", 1, 100, False),
     ("vlm.serve_port", 0, 65535, False),
     ("vlm.num_gpus", 0, None, False),
     ("vlm.serve_ready_timeout_s", 0, None, True),
@@ -194,6 +199,8 @@ NUMERIC_RANGES: tuple[tuple[str, float, float | None, bool], ...] = (
     ("executor.slurm_gpus", 0, None, False),
     ("executor.workers", 1, None, False),
     ("executor.progress_interval_s", 0, None, True),
+    ("executor.frame_workers", 1, None, False),
+    ("executor.frame_cache_mb", 0, None, False),
 )
 
 
@@ -214,4 +221,8 @@ def module_settings(config: AnnotateConfig, module: str) -> dict[str, Any]:
     settings.pop("enabled", None)
     # the kept subtasks themselves are in the plan fingerprint (scheduler.module_inputs)
     settings.pop("keep_subtasks", None)
+    # the vocabulary's labels shape the output, not where the file is; without one the
+    # settings are what they were before the flag existed, so earlier staging stays current
+    if settings.pop("subtask_labels", None) is not None:
+        settings["subtask_vocabulary"] = list(config.plan.vocabulary() or ())
     return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -54,13 +55,18 @@ def _episode_column(episode: EpisodeRecord, camera: str) -> pa.ChunkedArray:
 
 
 def _decode(
-    root: Path, episode: EpisodeRecord, camera: str, frame_index: int, cell: object
+    root: Path,
+    episode: EpisodeRecord,
+    camera: str,
+    frame_index: int,
+    cell: dict[str, Any] | bytes | None,
 ) -> Image.Image:
-    data = cell.get("bytes") if isinstance(cell, dict) else cell
+    data: bytes | None = cell.get("bytes") if isinstance(cell, dict) else cell
     try:
         if data is None:
             data = _read_referenced(root, cell)
-        with Image.open(io.BytesIO(data)) as image:
+        image = Image.open(io.BytesIO(data))
+        with image:  # not `as`: Pillow's __enter__ returns typing.Self, which 3.10 lacks
             return image.convert("RGB")
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise bad_image(episode.index, camera, episode.data_path, frame_index, str(exc)) from exc

@@ -32,8 +32,11 @@ LABEL_BACKGROUND = (232, 232, 232)
 # tiling it. Keeping a few freed blocks (Pillow's own PILLOW_BLOCKS_MAX setting)
 # lets sheets reuse them; a larger setting made by the user is left alone.
 PILLOW_BLOCKS_KEPT = 4
-if Image.core.get_blocks_max() < PILLOW_BLOCKS_KEPT:
-    Image.core.set_blocks_max(PILLOW_BLOCKS_KEPT)
+# Pillow's own comment names Image.core the way to reach its C module, but does not mark it
+# re-exported, so mypy does not see it
+_PILLOW_CORE = Image.core  # type: ignore[attr-defined]
+if _PILLOW_CORE.get_blocks_max() < PILLOW_BLOCKS_KEPT:
+    _PILLOW_CORE.set_blocks_max(PILLOW_BLOCKS_KEPT)
 LABEL_TEXT = (0, 0, 0)
 
 

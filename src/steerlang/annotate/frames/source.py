@@ -105,7 +105,11 @@ class FrameSource:
 
     # -- frames -----------------------------------------------------------------
     def frames(
-        self, episode: EpisodeRef, camera: str, times: Sequence[float], width: int | None = None
+        self,
+        episode: EpisodeRef,
+        camera: str,
+        times: Sequence[float] | np.ndarray,
+        width: int | None = None,
     ) -> list[Frame]:
         """One frame per requested time, in the order asked (duplicates share a frame).
 

@@ -60,6 +60,8 @@ class VideoReader:
             self._disposable = disposable_check(context.name, context.extradata)
         except av.FFmpegError as exc:
             raise VideoReadError("unreadable", _describe(exc)) from exc
+        if self._stream.time_base is None:
+            raise VideoReadError("unreadable", "its video stream has no time base")
         self.time_base = float(self._stream.time_base)
         self._skip_before = 0.0  # file time before which disposable packets are not decoded
         # one reformatter per step, so each keeps its scaler between frames
@@ -126,7 +128,7 @@ class VideoReader:
             or self._last_time > time
             or keyframe * self.time_base > self._last_time
         ):
-            self._seek(keyframe)
+            self._frames = self._seek(keyframe)
         self._skip_before = time - tolerance
         try:
             for frame in self._frames:
@@ -159,13 +161,14 @@ class VideoReader:
             )
         return self._reformatter.reformat(frame, format="rgb24").to_ndarray()
 
-    def _seek(self, keyframe_pts: int) -> None:
+    def _seek(self, keyframe_pts: int) -> Iterator[av.VideoFrame]:
+        """Frames decoded on from the keyframe."""
         try:
             self._container.seek(keyframe_pts, stream=self._stream, backward=True)
         except av.FFmpegError as exc:
             raise VideoReadError("unreadable", _describe(exc)) from exc
-        self._frames = self._decode_forward()
         self._last = None
+        return self._decode_forward()
 
     def _decode_forward(self) -> Iterator[av.VideoFrame]:
         """Decode on from the last seek, leaving out the disposable packets that come

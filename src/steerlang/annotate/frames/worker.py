@@ -3,9 +3,10 @@
 Decoding, tiling and JPEG encoding hold the GIL often enough that, in the
 annotating process, they would compete with the event loop that drives the
 model calls. In workers they use the other cores and send back only JPEG
-bytes. Each worker opens the dataset once and keeps its own bounded frame
-cache. Functions take the dataset root and episode index (picklable) and raise
-plain `SteerlangError`s, whose messages survive the trip back.
+bytes. Each worker opens the dataset once and keeps its own frame cache, of
+the size `configure` sets (its share of the run's total, `frames.sizing`).
+Functions take the dataset root and episode index (picklable) and raise plain
+`SteerlangError`s, whose messages survive the trip back.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from steerlang.annotate.frames.sheets import (
     tile_sheet,
     time_decimals,
 )
-from steerlang.annotate.frames.source import FrameSource
+from steerlang.annotate.frames.source import DEFAULT_CACHE_BYTES, FrameSource
 from steerlang.annotate.frames.video_windows import (
     ClipWindow,
     FramesWindow,
@@ -40,6 +41,7 @@ from steerlang.errors import SteerlangError
 P = ParamSpec("P")
 R = TypeVar("R")
 _sources: dict[str, FrameSource] = {}
+_cache_bytes = DEFAULT_CACHE_BYTES
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,15 @@ def _plain_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def configure(cache_bytes: int) -> None:
+    """Set this worker's frame cache size (a pool's `setup`, before any job runs)."""
+    global _cache_bytes
+    _cache_bytes = cache_bytes
+
+
 def _source(root: str) -> FrameSource:
     if root not in _sources:
-        _sources[root] = FrameSource(open_dataset(root, check_videos=False))
+        _sources[root] = FrameSource(open_dataset(root, check_videos=False), _cache_bytes)
     return _sources[root]
 
 

@@ -11,10 +11,12 @@ convention (the pipeline converts them to source pixels).
 
 from __future__ import annotations
 
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, create_model, model_validator
 
+from steerlang.language.reasoning_shape import ReasoningThought
 from steerlang.language.vqa_shapes import (
     Answer,
     NonEmpty,
@@ -80,7 +82,8 @@ class SubtaskSpan(Answer):
 class SegmentAnswer(Answer):
     """purpose `segment`: subtask spans of a window, in seconds of episode time.
 
-    context: episode_index, window [t0, t1], tile_times, episode_duration.
+    context: episode_index, window [t0, t1], tile_times, episode_duration; labels (the
+    closed vocabulary, only with `--plan.subtask_labels`).
     """
 
     subtasks: list[SubtaskSpan] = Field(min_length=1)
@@ -89,10 +92,33 @@ class SegmentAnswer(Answer):
 class RelabelAnswer(Answer):
     """purpose `relabel`: a better label for one segmented span.
 
-    context: episode_index, span [start, end].
+    context: episode_index, span [start, end]; labels (as for `segment`).
     """
 
     label: NonEmpty
+
+
+@cache
+def segment_answer_model(labels: tuple[str, ...] | None) -> type[SegmentAnswer]:
+    """`SegmentAnswer`, or with a closed vocabulary one whose labels are an enum of it (so
+    a server with structured output can only answer labels from it). Cached: the same
+    vocabulary gives the same class, so its schema is built once."""
+    if labels is None:
+        return SegmentAnswer
+    span = create_model("SubtaskSpan", __base__=SubtaskSpan, label=(Literal[labels], ...))
+    return create_model(
+        "SegmentAnswer",
+        __base__=SegmentAnswer,
+        subtasks=(list[span], Field(min_length=1)),  # type: ignore[valid-type]
+    )
+
+
+@cache
+def relabel_answer_model(labels: tuple[str, ...] | None) -> type[RelabelAnswer]:
+    """`RelabelAnswer`, with the label an enum of the vocabulary when there is one."""
+    if labels is None:
+        return RelabelAnswer
+    return create_model("RelabelAnswer", __base__=RelabelAnswer, label=(Literal[labels], ...))
 
 
 class PlanAnswer(Answer):
@@ -148,12 +174,13 @@ ANSWER_MODELS: dict[str, type[Answer]] = {
     "memory": MemoryAnswer,
     "speech_initial": SpeechAnswer,
     "interjection": InterjectionAnswer,
+    "reasoning": ReasoningThought,
 }
 
 PURPOSES = (*ANSWER_MODELS, "vqa")
 
 
-def answer_model(purpose: str, context: dict | None = None) -> type[Answer]:
+def answer_model(purpose: str, context: dict[str, Any] | None = None) -> type[Answer]:
     """The answer model of a purpose (VQA needs the context's question_type)."""
     if purpose == "vqa":
         return vqa_answer_model(str((context or {}).get("question_type")))

@@ -31,6 +31,7 @@ from steerlang.annotate.vlm.types import (
 from steerlang.dataset import EpisodeRecord, LeRobotDataset
 
 T = TypeVar("T")
+PromptImage = tuple[EncodedImage, str | None, int, int]  # jpeg, camera, source width, height
 LEAF_DEFERRAL = 2.0**40  # above any episode index
 PLACEHOLDER_TASKS = {"", "task", "default", "none", "null", "n/a", "todo", "test", "demo"}
 
@@ -123,7 +124,7 @@ class EpisodeJob:
         prompt: Mapping[str, Any],
         context: Mapping[str, Any],
         ledger: ItemLedger,
-        images: Sequence[tuple[EncodedImage, str | None, int, int]] = (),
+        images: Sequence[PromptImage] = (),
         leaf: bool = False,
         judge: Callable[[BaseModel], VlmFailure | None] | None = None,
         video: VideoPart | None = None,
@@ -179,7 +180,7 @@ def task_is_usable(task: str, min_words: int) -> bool:
     return text not in PLACEHOLDER_TASKS and len(text.split()) >= min_words
 
 
-def text_row(style: str, content: str, timestamp: float, role: str = "assistant") -> dict:
+def text_row(style: str, content: str, timestamp: float, role: str = "assistant") -> dict[str, Any]:
     """A staging row with text content and no camera (any style but vqa/trace)."""
     return {
         "timestamp": timestamp,

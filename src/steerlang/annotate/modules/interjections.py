@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Collection
+from typing import Any
 
 import numpy as np
 
 from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.modules.answers import InterjectionAnswer, PlanAnswer, SpeechAnswer
-from steerlang.annotate.modules.episode_job import EpisodeJob, text_row
+from steerlang.annotate.modules.episode_job import EpisodeJob, PromptImage, text_row
 from steerlang.annotate.modules.ledger import ItemLedger, MissingItem, ModuleOutput
 from steerlang.annotate.modules.plan import plan_text
 from steerlang.schema import speech_atom
@@ -24,7 +25,7 @@ KIND_HINTS = {
 }
 
 
-def speech_row(text: str, timestamp: float) -> dict:
+def speech_row(text: str, timestamp: float) -> dict[str, Any]:
     return {"timestamp": timestamp, **speech_atom(text)}
 
 
@@ -47,7 +48,7 @@ SUBTASK_PURPOSES = frozenset({"task", "segment", "describe", "relabel"})
 
 
 async def run_interjections(
-    job: EpisodeJob, plan_rows: list[dict], plan_missing: Collection[MissingItem] = ()
+    job: EpisodeJob, plan_rows: list[dict[str, Any]], plan_missing: Collection[MissingItem] = ()
 ) -> ModuleOutput:
     """Rows for one episode, given the plan module's rows (subtasks, plan, task) and what the
     plan module could not get: work that needs a missing plan answer is blocked, never
@@ -59,7 +60,7 @@ async def run_interjections(
     subtasks = [r for r in plan_rows if r["style"] == "subtask"]
     plan = next((r["content"] for r in plan_rows if r["style"] == "plan"), None)
     frames = interjection_frames(job)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     if missing & TASK_PURPOSES:
         if config.initial_speech:
             ledger.blocked("speech_initial", "the task from the plan module", job.t0)
@@ -103,11 +104,11 @@ async def _interjection(
     job: EpisodeJob,
     ledger: ItemLedger,
     task: str,
-    subtasks: list[dict],
+    subtasks: list[dict[str, Any]],
     plan: str | None,
     frame: int,
     kind: str,
-) -> tuple[list[dict], str] | str:
+) -> tuple[list[dict[str, Any]], str] | str:
     """The interjection, its spoken reply and the refreshed plan, or — when a call failed —
     what later refreshes now wait for (an interjection without its reply and refreshed
     plan would be invalid, so none of its rows are kept)."""
@@ -168,7 +169,7 @@ def _steps(plan: str) -> list[str]:
     return [line.split(". ", 1)[-1] for line in plan.splitlines() if line.strip()]
 
 
-async def _images_around(job: EpisodeJob, frame: int) -> list:
+async def _images_around(job: EpisodeJob, frame: int) -> list[PromptImage]:
     camera = job.prompt_camera
     if camera is None:
         return []

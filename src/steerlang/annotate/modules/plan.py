@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+from pydantic import BaseModel
 
 from steerlang.annotate.config.modules import PlanConfig
 from steerlang.annotate.modules.answers import (
     DescribeAnswer,
     MemoryAnswer,
     PlanAnswer,
-    RelabelAnswer,
     SegmentAnswer,
     TaskAnswer,
     TaskParaphrasesAnswer,
+    relabel_answer_model,
+    segment_answer_model,
 )
-from steerlang.annotate.modules.episode_job import EpisodeJob, task_is_usable, text_row
+from steerlang.annotate.modules.episode_job import (
+    EpisodeJob,
+    task_is_usable,
+    text_row,
+)
 from steerlang.annotate.modules.ledger import ItemLedger, ModuleOutput
 from steerlang.annotate.modules.segmentation import Segment, Span, clean_segmentation
 from steerlang.annotate.modules.visual_input import (
@@ -26,6 +34,7 @@ from steerlang.annotate.modules.visual_input import (
     sheet_images,
     span_visual,
 )
+from steerlang.annotate.modules.vocabulary import label_context, label_prompt
 from steerlang.annotate.vlm.types import FailureKind, VlmFailure
 
 PROMPTS = (
@@ -69,7 +78,9 @@ async def run_plan(job: EpisodeJob, kept: list[Segment] | None = None) -> Module
             for purpose, wanted in (("plan", config.emit_plan), ("memory", config.emit_memory)):
                 if wanted:
                     ledger.blocked(purpose, "a complete subtask segmentation")
-            segments, plan_rows, memory_rows = [], [], []
+            segments = []
+            plan_rows: list[dict[str, Any]] = []
+            memory_rows: list[dict[str, Any]] = []
         else:
             plan_rows, memory_rows = await asyncio.gather(
                 _plan_rows(job, ledger, task, segments) if config.emit_plan else _nothing(),
@@ -95,13 +106,13 @@ async def _episode_segments(job: EpisodeJob, ledger: ItemLedger, task: str) -> l
     return await _segments(job, ledger, task, await segment_windows(job))
 
 
-async def _nothing() -> list[dict]:
+async def _nothing() -> list[dict[str, Any]]:
     return []
 
 
 async def _plan_rows(
     job: EpisodeJob, ledger: ItemLedger, task: str, segments: list[Segment]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     max_steps = job.config.plan.plan_max_steps
     answer = await job.ask(
         "plan",
@@ -149,7 +160,9 @@ async def _effective_task(job: EpisodeJob, ledger: ItemLedger) -> tuple[str | No
     return (answer.task.strip(), True) if answer is not None else (None, False)
 
 
-async def _task_rows(job: EpisodeJob, ledger: ItemLedger, task: str, derived: bool) -> list[dict]:
+async def _task_rows(
+    job: EpisodeJob, ledger: ItemLedger, task: str, derived: bool
+) -> list[dict[str, Any]]:
     wanted = job.config.plan.n_task_rephrasings
     if wanted <= 0 and not derived:
         return []
@@ -222,9 +235,10 @@ async def _segment_window(
             return None
         lines = "\n".join(f"- {o.time:.2f} s: {o.description}" for o in described.observations)
         description_block = f"\nWhat is seen at each time:\n{lines}\n"
+    labels = job.config.plan.vocabulary()
     answer = await job.ask(
         "segment",
-        SegmentAnswer,
+        segment_answer_model(labels),
         {
             "visual": visual,
             "window_start": start,
@@ -232,8 +246,9 @@ async def _segment_window(
             "duration": job.duration,
             "task": task,
             "description_block": description_block,
+            "vocabulary_block": label_prompt(labels),
         },
-        context,
+        {**context, **label_context(labels)},
         ledger,
         window.images,
         video=window.video,
@@ -244,9 +259,11 @@ async def _segment_window(
     return [Span(s.label, s.start, s.end) for s in answer.subtasks]
 
 
-def _no_span_inside(answer: SegmentAnswer, start: float, end: float) -> VlmFailure | None:
-    """A segmentation none of whose spans lies in the window says nothing usable."""
-    if any(min(s.end, end) > max(s.start, start) and s.label.strip() for s in answer.subtasks):
+def _no_span_inside(answer: BaseModel, start: float, end: float) -> VlmFailure | None:
+    """A segmentation none of whose spans lies in the window says nothing usable (`answer`
+    is the request's `SegmentAnswer`)."""
+    spans = answer.subtasks if isinstance(answer, SegmentAnswer) else []
+    if any(min(s.end, end) > max(s.start, start) and s.label.strip() for s in spans):
         return None
     return VlmFailure(
         FailureKind.UNUSABLE,
@@ -258,18 +275,20 @@ async def _relabelled(
     job: EpisodeJob, ledger: ItemLedger, task: str, segments: list[Segment]
 ) -> list[Segment] | None:
     ends = [s.timestamp for s in segments[1:]] + [job.duration]
+    labels = job.config.plan.vocabulary()
 
     async def relabel(segment: Segment, end: float) -> Segment | None:
         shown = await span_visual(job, segment.timestamp, end)
         answer = await job.ask(
             "relabel",
-            RelabelAnswer,
+            relabel_answer_model(labels),
             {
                 "visual": shown.prompt_text(segment.timestamp, end),
                 "task": task,
                 "label": segment.label,
+                "vocabulary_block": label_prompt(labels),
             },
-            {"span": [segment.timestamp, end], **shown.facts},
+            {"span": [segment.timestamp, end], **shown.facts, **label_context(labels)},
             ledger,
             shown.images,
             video=shown.video,
@@ -286,7 +305,7 @@ async def _relabelled(
 
 async def _memory_rows(
     job: EpisodeJob, ledger: ItemLedger, task: str, segments: list[Segment]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Memory at each boundary, each written from the one before: after a failed one, the
     later boundaries wait for it."""
     rows = []

@@ -33,7 +33,7 @@ from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.frames.sheets import time_decimals
 from steerlang.annotate.frames.video_windows import ClipWindow, FramesWindow, VideoSampling
 from steerlang.annotate.frames.worker import EncodedWindow
-from steerlang.annotate.modules.episode_job import EpisodeJob
+from steerlang.annotate.modules.episode_job import EpisodeJob, PromptImage
 from steerlang.annotate.prompts import load_prompt
 from steerlang.annotate.vlm.types import VideoPart
 
@@ -43,7 +43,6 @@ FRAGMENTS = {
     "video_frames": "visual_video_frames",
     "video_clip": "visual_video_clip",
 }
-SheetImage = tuple[EncodedImage, str | None, int, int]
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class VisualWindow:
     start: float
     end: float
     timestamps: list[float]
-    images: list[SheetImage] = field(default_factory=list)
+    images: list[PromptImage] = field(default_factory=list)
     video: VideoPart | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     decimals: int = 2
@@ -89,10 +88,11 @@ def sheet_config(job: EpisodeJob, frames_per_second: float | None = None) -> Con
     )
 
 
-def sheet_images(job: EpisodeJob, images: Sequence[EncodedImage]) -> list[SheetImage]:
+def sheet_images(job: EpisodeJob, images: Sequence[EncodedImage]) -> list[PromptImage]:
     """(jpeg, camera, source width, source height) of contact sheets of the prompt camera."""
     camera = job.prompt_camera
-    assert camera is not None, "only an episode with cameras is shown to the model"
+    if camera is None:  # text only: there are no sheets
+        return []
     cam = job.dataset.cameras[camera]
     return [(image, camera, cam.width, cam.height) for image in images]
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -21,11 +23,10 @@ from steerlang.annotate.frames import (
 )
 from steerlang.annotate.frames import worker as frame_worker
 from steerlang.annotate.frames.geometry import fit_box, fit_point
-from steerlang.annotate.modules.answers import vqa_answer_model
 from steerlang.annotate.modules.episode_job import EpisodeJob
 from steerlang.annotate.modules.ledger import ItemLedger, ModuleOutput
 from steerlang.annotate.vlm.types import FailureKind, VlmFailure
-from steerlang.language.vqa_shapes import COUNT_FALLBACK_TYPES
+from steerlang.language.vqa_shapes import COUNT_FALLBACK_TYPES, vqa_answer_model
 
 PROMPTS = ("vqa",)
 TYPE_HINTS = {
@@ -99,7 +100,7 @@ async def run_vqa(job: EpisodeJob) -> ModuleOutput:
 
 async def _pair(
     job: EpisodeJob, ledger: ItemLedger, frame: int, camera: str, kind: str
-) -> tuple[list[dict], int]:
+) -> tuple[list[dict[str, Any]], int]:
     """The question and answer rows of one frame and camera, and how many coordinates
     had to be pulled onto the frame."""
     config = job.config.vqa
@@ -140,7 +141,9 @@ async def _pair(
         # nothing else in the episode waits for a VQA answer: it fills the capacity the
         # serial plan and interjection chains leave free (see EpisodeJob.priority)
         leaf=True,
-        judge=lambda answer: _outside(answer.answer.model_dump(), coordinates, image),
+        judge=lambda answer: off_image(
+            lambda: to_source_pixels(answer.model_dump()["answer"], coordinates, image)
+        ),
     )
     if answer is None:
         return [], 0
@@ -153,10 +156,11 @@ async def _pair(
     return rows, clamped
 
 
-def _outside(answer: dict, coordinates: ModelCoordinates, image: EncodedImage) -> VlmFailure | None:
-    """An answer about a place outside the picture is a failed call, never a clamped row."""
+def off_image(convert: Callable[[], object]) -> VlmFailure | None:
+    """An answer about a place outside the picture is a failed call, never a clamped row:
+    the failure when `convert` (bringing its coordinates to source pixels) finds one."""
     try:
-        to_source_pixels(answer, coordinates, image)
+        convert()
     except OutsideImage as exc:
         return VlmFailure(FailureKind.OUT_OF_IMAGE, str(exc))
     return None
@@ -167,12 +171,14 @@ class OutsideImage(ValueError):
 
 
 def to_source_pixels(
-    answer: dict, coordinates: ModelCoordinates, image: EncodedImage
-) -> tuple[dict, int]:
+    answer: dict[str, Any], coordinates: ModelCoordinates, image: EncodedImage
+) -> tuple[dict[str, Any], int]:
     """Boxes and points in the model's convention → the camera's source pixels, cut to the
     frame; returns the answer and how many boxes or points were cut. Raises `OutsideImage`
     for one that is not on the picture (see `fit_box`, `fit_point`)."""
     geometry = image.geometry
+    if geometry is None:
+        raise ValueError("a VQA frame is sent with its geometry (encoded_frames records it)")
     width, height = geometry.source_width, geometry.source_height
     clamped = 0
     for detection in answer.get("detections", ()):

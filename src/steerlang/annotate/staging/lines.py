@@ -60,7 +60,7 @@ def encode_rows(rows: Sequence[Mapping[str, Any]]) -> bytes:
             raise ValueError(f"staging rows have no field(s) {sorted(unknown)}")
         if "timestamp" not in row:
             raise ValueError("every staging row needs a timestamp")
-        record = {name: row.get(name) for name in LINE_FIELDS}
+        record: dict[str, Any] = {name: row.get(name) for name in LINE_FIELDS}
         record["timestamp"] = float(record["timestamp"])
         calls = record["tool_calls"]
         if calls is not None:

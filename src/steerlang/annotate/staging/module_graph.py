@@ -15,6 +15,7 @@ MODULE_UPSTREAM: dict[str, tuple[str, ...]] = {
     "plan": (),
     "interjections": ("plan",),
     "vqa": (),
+    "reasoning": ("plan",),
 }
 
 

@@ -91,6 +91,7 @@ async def answer_with_repair(
     conversation = sent
     attempts = 0
     text: str | None = None
+    failure: VlmFailure | None
     while True:
         attempts += 1
         try:

@@ -107,4 +107,5 @@ def _plugin_backend(config: VlmConfig, dataset_root: Path | None) -> VlmBackend:
         )
         raise SteerlangError(f"--vlm.backend={config.backend!r} is unknown; choose one of {known}")
     build = next(iter(found)).load()
-    return build(config, dataset_root)
+    backend: VlmBackend = build(config, dataset_root)
+    return backend

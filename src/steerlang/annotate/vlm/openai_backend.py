@@ -155,7 +155,7 @@ class OpenAIBackend:
 
     def backoff_s(self, retry: int) -> float:
         """Exponential backoff with jitter: half fixed, half random, capped."""
-        ceiling = min(self.backoff_max_s, self.backoff_base_s * 2**retry)
+        ceiling: float = min(self.backoff_max_s, self.backoff_base_s * 2**retry)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
     async def _generate(self, request: VlmRequest, conversation: tuple[Message, ...]) -> str | None:

@@ -173,7 +173,8 @@ class TransformersBackend:
         with torch.inference_mode():
             output = self.model.generate(**inputs, **generate_kwargs)
         new_tokens = output[:, inputs["input_ids"].shape[1] :]
-        return self._tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        decoded: list[str] = self._tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        return decoded
 
     async def aclose(self) -> None:
         if self._worker is not None:

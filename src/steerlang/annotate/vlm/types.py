@@ -161,5 +161,6 @@ def parse_context(text: str) -> dict[str, Any] | None:
     """The context a request carried in one of its text parts, if any."""
     for line in reversed(text.splitlines()):
         if line.startswith(CONTEXT_PREFIX):
-            return json.loads(line[len(CONTEXT_PREFIX) :])
+            context: dict[str, Any] = json.loads(line[len(CONTEXT_PREFIX) :])
+            return context
     return None

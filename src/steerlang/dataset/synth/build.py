@@ -24,6 +24,8 @@ from steerlang.dataset.layout import DEFAULT_DATA_PATH, DEFAULT_VIDEO_PATH, file
 from steerlang.dataset.synth.draw import CameraSpec, render
 from steerlang.dataset.synth.meta import (
     STATE_NAMES,
+    Cameras,
+    VideoSpan,
     state_and_action,
     write_episodes_meta,
     write_global_stats,
@@ -139,7 +141,7 @@ def _build(config: SynthConfig, root: Path) -> None:
     per_video = config.episodes_per_video_file or config.episodes_per_file
     video_groups = file_groups(scripts, per_video, config.chunks_size)
 
-    futures: list[Future] = []
+    futures: list[Future[None]] = []
     with worker_pool(config.workers) as pool:
         for camera in video_cameras:
             for chunk, file, group in video_groups:
@@ -179,7 +181,7 @@ def _hf_metadata(schema: pa.Schema) -> dict[bytes, bytes]:
 
 
 def _episode_table(
-    config: SynthConfig, script: EpisodeScript, first_index: int, task: int, image_cameras
+    config: SynthConfig, script: EpisodeScript, first_index: int, task: int, image_cameras: Cameras
 ) -> pa.Table:
     n = script.length
     states, actions = state_and_action(script)
@@ -210,7 +212,11 @@ def _episode_table(
 
 
 def _write_data(
-    config: SynthConfig, root: Path, scripts, task_index: dict[str, int], image_cameras
+    config: SynthConfig,
+    root: Path,
+    scripts: list[EpisodeScript],
+    task_index: dict[str, int],
+    image_cameras: Cameras,
 ) -> dict[int, dict[str, int]]:
     """Data files with one row group per episode; returns each episode's placement."""
     placement: dict[int, dict[str, int]] = {}
@@ -234,12 +240,15 @@ def _write_data(
                 "to": first + script.length,
             }
             first += script.length
-        writer.close()
+        if writer is not None:
+            writer.close()
     return placement
 
 
-def _video_spans(video_groups, cameras, fps: int) -> dict[int, dict[str, tuple]]:
-    spans: dict[int, dict[str, tuple]] = {}
+def _video_spans(
+    video_groups: list[tuple[int, int, list[EpisodeScript]]], cameras: Cameras, fps: int
+) -> dict[int, dict[str, VideoSpan]]:
+    spans: dict[int, dict[str, VideoSpan]] = {}
     for chunk, file, group in video_groups:
         offset = 0
         for script in group:
@@ -254,7 +263,7 @@ def _video_spans(video_groups, cameras, fps: int) -> dict[int, dict[str, tuple]]
     return spans
 
 
-def _write_truth(root: Path, scripts, cameras) -> None:
+def _write_truth(root: Path, scripts: list[EpisodeScript], cameras: Cameras) -> None:
     for script in scripts:
         path = groundtruth_path(root, script.episode_index)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Fill rectangles and ellipses straight into a palette-index numpy image.
+"""Fill rectangles and ellipses straight into a palette-index (or depth) numpy image.
 
 A pixel is painted when its centre lies inside the shape, so a ground-truth
 box (x1, y1, x2, y2) names exactly the pixels drawn. Numpy slicing keeps a
@@ -19,14 +19,14 @@ def _span(lo: float, hi: float, size: int) -> tuple[int, int]:
     return start, max(stop, start)
 
 
-def fill_rect(image: np.ndarray, box: tuple[float, ...], color: int) -> None:
+def fill_rect(image: np.ndarray, box: tuple[float, ...], color: float) -> None:
     x1, y1, x2, y2 = box
     c0, c1 = _span(x1, x2, image.shape[1])
     r0, r1 = _span(y1, y2, image.shape[0])
     image[r0:r1, c0:c1] = color
 
 
-def fill_ellipse(image: np.ndarray, box: tuple[float, ...], color: int) -> None:
+def fill_ellipse(image: np.ndarray, box: tuple[float, ...], color: float) -> None:
     x1, y1, x2, y2 = box
     c0, c1 = _span(x1, x2, image.shape[1])
     r0, r1 = _span(y1, y2, image.shape[0])

@@ -35,10 +35,14 @@ if TYPE_CHECKING:
     from steerlang.dataset.synth.build import SynthConfig
 
 STATE_NAMES = ["x", "y", "z", "gripper"]
+VideoSpan = tuple[int, int, float, float]  # chunk, file, from_timestamp, to_timestamp
+Cameras = tuple[CameraSpec, ...]
 STATS_PATH = Path("meta/stats.json")
 
 
-def info_features(config: SynthConfig, video_cameras, image_cameras) -> dict[str, Any]:
+def info_features(
+    config: SynthConfig, video_cameras: Cameras, image_cameras: Cameras
+) -> dict[str, Any]:
     vector = {"dtype": "float32", "shape": [len(STATE_NAMES)], "names": STATE_NAMES}
     features: dict[str, Any] = {"action": dict(vector), "observation.state": dict(vector)}
     for camera in (*video_cameras, *image_cameras):
@@ -100,7 +104,14 @@ def summary_stats(values: np.ndarray) -> dict[str, list[float]]:
     }
 
 
-def write_episodes_meta(config, root, placement, video_spans, tasks, scripts) -> None:
+def write_episodes_meta(
+    config: SynthConfig,
+    root: Path,
+    placement: dict[int, dict[str, int]],
+    video_spans: dict[int, dict[str, VideoSpan]],
+    tasks: list[str],
+    scripts: list[EpisodeScript],
+) -> None:
     rows: list[dict[str, Any]] = []
     for script in scripts:
         ep = script.episode_index
@@ -142,7 +153,14 @@ def write_tasks(root: Path, tasks: list[str]) -> None:
     frame.to_parquet(root / TASKS_PATH)
 
 
-def write_info(config, root, scripts, tasks, video_cameras, image_cameras) -> None:
+def write_info(
+    config: SynthConfig,
+    root: Path,
+    scripts: list[EpisodeScript],
+    tasks: list[str],
+    video_cameras: Cameras,
+    image_cameras: Cameras,
+) -> None:
     """LeRobot's `DatasetInfo` fields in its order; no keys of our own (LeRobot drops them)."""
     info = {
         "codebase_version": CODEBASE_VERSION,
@@ -162,7 +180,7 @@ def write_info(config, root, scripts, tasks, video_cameras, image_cameras) -> No
     _write_json(info, root / INFO_PATH)
 
 
-def write_global_stats(root: Path, scripts, fps: int) -> None:
+def write_global_stats(root: Path, scripts: list[EpisodeScript], fps: int) -> None:
     inputs = [stat_inputs(script, fps) for script in scripts]
     merged = {name: np.concatenate([values[name] for values in inputs]) for name in inputs[0]}
     _write_json({name: summary_stats(values) for name, values in merged.items()}, root / STATS_PATH)

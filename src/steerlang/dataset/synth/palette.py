@@ -20,7 +20,8 @@ PALM: Color = (110, 110, 120)
 
 
 def _mix(a: Color, b: Color, amount: float) -> Color:
-    return tuple(int(x * (1 - amount) + y * amount) for x, y in zip(a, b, strict=True))
+    red, green, blue = (int(x * (1 - amount) + y * amount) for x, y in zip(a, b, strict=True))
+    return red, green, blue
 
 
 def object_colors(color: str, shape: str) -> tuple[Color, Color]:
@@ -46,14 +47,16 @@ def _bt601(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255
     u = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255
     v = 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255
-    return tuple(np.clip(np.round(c), 0, 255).astype(np.uint8) for c in (y, u, v))
+    y8, u8, v8 = (np.clip(np.round(c), 0, 255).astype(np.uint8) for c in (y, u, v))
+    return y8, u8, v8
 
 
 Y_LUT, U_LUT, V_LUT = _bt601(PALETTE)
 
 
 def to_rgb(indices: np.ndarray) -> np.ndarray:
-    return PALETTE[indices]
+    rgb: np.ndarray = PALETTE[indices]
+    return rgb
 
 
 def to_yuv420p(indices: np.ndarray) -> np.ndarray:

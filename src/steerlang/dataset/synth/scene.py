@@ -81,11 +81,18 @@ class TaskSpec:
     side: str | None = None  # push: left | right
 
     @property
+    def goal(self) -> SceneObject:
+        """The object a pick_place or stack task puts the target on (a push has none)."""
+        if self.destination is None:
+            raise ValueError(f"a {self.kind} task has no destination")
+        return self.destination
+
+    @property
     def text(self) -> str:
         if self.kind == "pick_place":
-            return f"Put the {self.target.label} on the {self.destination.label}."
+            return f"Put the {self.target.label} on the {self.goal.label}."
         if self.kind == "stack":
-            return f"Stack the {self.target.label} on top of the {self.destination.label}."
+            return f"Stack the {self.target.label} on top of the {self.goal.label}."
         return f"Push the {self.target.label} to the {self.side} edge of the table."
 
     @property
@@ -102,8 +109,8 @@ class TaskSpec:
         where = "onto the" if self.kind == "pick_place" else "on top of the"
         return [
             f"grasp the {t} from above with the open gripper",
-            f"lift the {t} and carry it over the {self.destination.label}",
-            f"lower the {t} {where} {self.destination.label} and open the gripper to release it",
+            f"lift the {t} and carry it over the {self.goal.label}",
+            f"lower the {t} {where} {self.goal.label} and open the gripper to release it",
         ]
 
 
@@ -157,9 +164,11 @@ def _opposite(side: str | None) -> str:
     return "right" if side == "left" else "left"
 
 
-def make_task_pool(n_tasks: int, rng: np.random.Generator) -> list[tuple[TaskSpec, list]]:
+def make_task_pool(
+    n_tasks: int, rng: np.random.Generator
+) -> list[tuple[TaskSpec, list[SceneObject]]]:
     """`n_tasks` distinct tasks with their object sets (shared across episodes)."""
-    pool: list[tuple[TaskSpec, list]] = []
+    pool: list[tuple[TaskSpec, list[SceneObject]]] = []
     kinds = ["pick_place", "stack", "push"]
     seen: set[str] = set()
     while len(pool) < n_tasks:
@@ -252,7 +261,8 @@ def _smooth(u: float) -> float:
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, u: float) -> np.ndarray:
-    return a + (b - a) * _smooth(u)
+    between: np.ndarray = a + (b - a) * _smooth(u)
+    return between
 
 
 def _state_at(script: EpisodeScript, frame: int) -> FrameState:
@@ -299,11 +309,11 @@ def _phase_step(
         if name == "lift":
             goal = np.array([grip[0], grip[1], CARRY_Z])
         elif name == "move":
-            dest = pos[task.destination.id]
+            dest = pos[task.goal.id]
             goal = np.array([dest[0], dest[1], CARRY_Z])
         else:
-            dest = pos[task.destination.id]
-            goal = np.array([dest[0], dest[1], dest[2] + task.destination.height + GRASP_Z])
+            dest = pos[task.goal.id]
+            goal = np.array([dest[0], dest[1], dest[2] + task.goal.height + GRASP_Z])
         new = _lerp(grip, goal, u)
         return new, opening, new - np.array([0.0, 0.0, GRASP_Z])
     if name == "release":

@@ -52,10 +52,12 @@ def _camera_truth(
     script: EpisodeScript, camera: CameraSpec, states: list[FrameState]
 ) -> dict[str, Any]:
     boxes: dict[str, list[list[float] | None]] = {o.id: [] for o in script.objects}
+    gripper: list[list[float] | None] = []
     counts: list[dict[str, int]] = []
     relations: list[dict[tuple[str, str], str]] = []
     for state in states:
         view = view_for(camera, state)
+        gripper.append(_gripper_point(view, state))
         visible = []
         for obj in script.objects:
             box = clip_box(object_box(view, obj, state.positions[obj.id]), *_size(view))
@@ -68,11 +70,20 @@ def _camera_truth(
         "width": camera.width,
         "height": camera.height,
         "boxes": boxes,
+        "gripper": gripper,
         "counts": [
             {"start_frame": s, "end_frame": e, "counts": value} for s, e, value in _runs(counts)
         ],
         "relations": _relation_runs(relations),
     }
+
+
+def _gripper_point(view: View, state: FrameState) -> list[float] | None:
+    """The gripper point (between the fingertips) in source pixels; None when out of view."""
+    u, v, _ = view.project(*(float(value) for value in state.gripper))
+    if not (0.0 <= u <= view.width and 0.0 <= v <= view.height):
+        return None
+    return [round(u, 2), round(v, 2)]
 
 
 def _size(view: View) -> tuple[int, int]:

@@ -235,7 +235,8 @@ class ParquetBytes:
         return cls(data, footer, columns)
 
     def row_groups(self) -> list[ThriftStruct]:
-        return self.footer[ids.FILE_ROW_GROUPS].items
+        groups: list[ThriftStruct] = self.footer[ids.FILE_ROW_GROUPS].items
+        return groups
 
     def chunks(self, row_group: int) -> list[MovedChunk]:
         """The row group's chunks as pieces to splice into another file."""

@@ -28,7 +28,10 @@ class EpisodeEvents:
 
     @classmethod
     def of(
-        cls, rows: Sequence[Mapping[str, Any]], frame_positions: Sequence[int], n_frames: int
+        cls,
+        rows: Sequence[Mapping[str, Any]],
+        frame_positions: Sequence[int] | np.ndarray,
+        n_frames: int,
     ) -> EpisodeEvents:
         """Rows placed on their frames (position within the episode), as `events_column`
         places them: by frame, then style, role and camera, ties in the given order."""

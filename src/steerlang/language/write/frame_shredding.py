@@ -67,7 +67,10 @@ class FrameLeaf(NamedTuple):
 
 @functools.lru_cache(maxsize=1024)
 def _frame_leaf(
-    shape: LeafShape, repetition: tuple[int, ...], definition: tuple[int, ...], keys: tuple
+    shape: LeafShape,
+    repetition: tuple[int, ...],
+    definition: tuple[int, ...],
+    keys: tuple[Any, ...],
 ) -> FrameLeaf:
     """The leaf for its levels and values (PLAIN bytes for floats, str for strings). Memoised:
     leaves like `role`, `style` or `camera` hold the same values in most episodes."""

@@ -55,13 +55,13 @@ def _tool_calls_as_text(column: pa.Array) -> pa.Array:
 
 
 def _is_list(data_type: pa.DataType) -> bool:
-    return pa.types.is_list(data_type) or pa.types.is_large_list(data_type)
+    return bool(pa.types.is_list(data_type) or pa.types.is_large_list(data_type))
 
 
 def _is_text_list(data_type: pa.DataType) -> bool:
     """A list of strings or JSON (or of nulls): Arrow casts these to the declared tool calls."""
     element = data_type.value_type
-    return (
+    return bool(
         element == JSON_TYPE
         or pa.types.is_null(element)
         or pa.types.is_string(element)

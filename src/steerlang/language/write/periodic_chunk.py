@@ -86,7 +86,7 @@ class EncodedChunk(NamedTuple):
             offset + self.dictionary_page_size,
             offset,
         )
-        unencoded = leaf.unencoded_bytes * rows
+        unencoded: int | None = leaf.unencoded_bytes * rows
         if shape.physical_type != ids.TYPE_BYTE_ARRAY:
             unencoded = None
         histograms = tuple(
@@ -281,7 +281,8 @@ def _compress(codec: str, body: bytes) -> bytes:
         return body
     # a fresh codec each time (it costs well under a microsecond): some, like gzip, keep
     # stream state, and shards are encoded on several threads
-    return pa.Codec(name).compress(body, asbytes=True)
+    compressed: bytes = pa.Codec(name).compress(body, asbytes=True)
+    return compressed
 
 
 @functools.lru_cache(maxsize=64)

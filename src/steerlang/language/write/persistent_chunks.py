@@ -11,7 +11,7 @@ side file pyarrow writes with just this column, whose chunks are moved over.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import BinaryIO
+from typing import BinaryIO, TypeAlias
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,7 +30,7 @@ from steerlang.schema import PERSISTENT_COLUMN
 
 # an episode's persistent cells: the rows every frame holds (staged, or kept from the
 # source), or the whole column (kept cells that differ between frames)
-PersistentCells = PersistentRows | pa.StructArray | pa.ListArray
+PersistentCells: TypeAlias = PersistentRows | pa.StructArray | pa.ListArray
 
 
 class PersistentChunks:

@@ -3,6 +3,10 @@
 // edit a plan or memory text, delete a VQA pair or an interjection).
 "use strict";
 
+// the change styles whose text review mode edits (as review_edits.EDITABLE_TEXT_STYLES);
+// a reasoning trace is JSON the model wrote about one frame, shown but not edited
+const EDITABLE_CHANGES = ["plan", "memory", "motion"];
+
 function element(tag, text, className) {
   const node = document.createElement(tag);
   if (text != null) node.textContent = text;
@@ -56,7 +60,7 @@ function renderDetails(container, data, selection, review) {
     if (!change) return renderDetails(container, data, null, review);
     container.appendChild(element("h3", `${selection.style} at ${change.t.toFixed(3)} s`));
     fact(facts, "staged in", change.module);
-    if (editable(change.module)) {
+    if (editable(change.module) && EDITABLE_CHANGES.includes(selection.style)) {
       const area = element("textarea");
       area.id = "content-input";
       area.value = change.content || "";

@@ -108,7 +108,7 @@ class EpisodeApp {
     const subtask = latest(data.subtasks.map((span) => ({ t: span.start, content: span.label })), t);
     fact(inForce, "subtask", subtask && subtask.content);
     for (const style of CHANGE_STYLES) {
-      if (style === "motion" && !data.changes.motion.length) continue;
+      if (OPTIONAL_STYLES.includes(style) && !data.changes[style].length) continue;
       const row = latest(data.changes[style], t);
       fact(inForce, style, row && row.content);
     }

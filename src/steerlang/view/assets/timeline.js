@@ -5,7 +5,8 @@
 // dragged, snapping to real frame timestamps.
 "use strict";
 
-const CHANGE_STYLES = ["plan", "memory", "motion"];
+const CHANGE_STYLES = ["plan", "memory", "motion", "reasoning"];
+const OPTIONAL_STYLES = ["motion", "reasoning"]; // a lane only when the episode has such rows
 
 class Timeline {
   constructor(container, handlers) {
@@ -23,7 +24,7 @@ class Timeline {
     data.subtasks.forEach((span, index) => subtasks.appendChild(this.span(span, index)));
     for (const style of CHANGE_STYLES) {
       const changes = data.changes[style];
-      if (style === "motion" && !changes.length) continue;
+      if (OPTIONAL_STYLES.includes(style) && !changes.length) continue;
       const lane = this.lane(style, `${style} changes`);
       changes.forEach((change, index) =>
         lane.appendChild(this.marker(style, change.t, { kind: "change", style, index }, change.content, change.module)),
