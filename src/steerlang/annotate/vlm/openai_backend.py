@@ -12,6 +12,7 @@ URL of comma-separated base64 JPEGs (vLLM's frame-list form), a clip as a
 `data:video/mp4;base64,` URL. `transformers serve` maps `video_url` to its video
 loader, which reads http(s) URLs and local paths only, so it refuses both: such a
 call is a failed call like any other refusal.
+
 Transient failures (429, 5xx, timeouts, refused connections) are retried with
 exponential backoff and jitter — or after the server's `Retry-After`, when it
 says — on whichever replica is healthy.
