@@ -15,7 +15,8 @@ boundary moved by N(0, 0.5 s) (`input_<mode>_jitter_0.5s_boundary_f1`): the
 figures a user compares with `steerlang eval` on their own data. The simulator
 draws its jitter per request, so under jitter the inputs differ by their windows
 and draws, not by how well a model reads video.
-Full size: 12 episodes × 8–12 s, two cameras; `--quick`: 3 episodes × 6–8 s, one camera.
+Full size: 12 episodes × 8–12 s, two cameras; `--quick`: 3 episodes × 6–8 s, one camera
+(10 for the per-input figures).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ NOISY = {
 VISUAL_INPUTS = ("contact_sheets", "video_frames", "video_clip")
 INPUT_JITTER_S = 0.5
 JITTER = {"boundary_jitter_s": INPUT_JITTER_S}
+INPUT_QUICK_EPISODES = 10
 
 
 def main() -> None:
@@ -55,6 +57,15 @@ def main() -> None:
         if not args.quick:
             for name, knobs in NOISY.items():
                 figures.update(figures_of(f"noisy_{name}", source, workdir, **knobs))
+        if args.quick:  # segmentation only is fast: enough boundaries for the jitter figure
+            source = workdir / "input_source"
+            synthesize(
+                SynthConfig(
+                    out=source, episodes=INPUT_QUICK_EPISODES, seconds=seconds, cameras=cameras
+                )
+            )
+            episodes = INPUT_QUICK_EPISODES
+        figures["input_episodes"] = episodes
         for mode in VISUAL_INPUTS:
             for suffix, knobs in (("", {}), (f"_jitter_{INPUT_JITTER_S}s", JITTER)):
                 name = f"input_{mode}{suffix}_boundary_f1"
