@@ -55,7 +55,7 @@ def episode_rows(episode: int, frames: np.ndarray) -> list[dict[str, Any]]:
 
     n = len(frames)
 
-    def t(i: int) -> tuple[float, float]:
+    def t(i: int) -> float:
         return float(frames[min(i, n - 1)])
 
     starts = [i * n // 12 for i in range(12)]
@@ -245,7 +245,8 @@ def same_language(splice: Path, plain: Path) -> bool:
 
     tables = [pq.read_table(path, columns=list(LANGUAGE_COLUMNS)) for path in (splice, plain)]
     schemas = [pq.read_schema(path) for path in (splice, plain)]
-    return tables[0].equals(tables[1]) and schemas[0].equals(schemas[1], check_metadata=True)
+    same_schema: bool = schemas[0].equals(schemas[1], check_metadata=True)
+    return same_schema and bool(tables[0].equals(tables[1]))
 
 
 class Stopwatch:
@@ -290,7 +291,8 @@ def child(kind: str, root: str, out: str) -> None:
 def in_child(kind: str, root: Path, out: Path) -> dict[str, float]:
     command = [sys.executable, __file__, "--child", kind, str(root), str(out)]
     result = subprocess.run(command, check=True, capture_output=True, text=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def build(size: dict[str, int], out: Path) -> None:
