@@ -228,6 +228,11 @@ class OpenAIBackend:
                     if dropped is not None:
                         replica.accepts.setdefault(dropped, False)
                     raise
+                # A request in flight while another one learnt what this server refuses.
+                learnt = [name for name in fields if replica.accepts.get(name) is False]
+                if learnt:
+                    fields = {k: v for k, v in fields.items() if k not in learnt}
+                    continue
                 if not untested:
                     raise
                 dropped = untested[0]
