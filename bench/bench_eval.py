@@ -6,7 +6,17 @@ lose is lost by the pipeline (clamping, stitching, snapping, coordinate
 conversion). Prints `fidelity_boundary_f1` (boundary F1 at 0.5 s, target 1.0)
 and `fidelity_bbox_iou` (mean IoU of matched boxes, target ≥ 0.99), then the
 same figures under one noise knob each, to show the metrics notice.
-Full size: 12 episodes × 8–12 s, two cameras; `--quick`: 3 episodes × 6–8 s, one camera.
+
+Then, per segmentation input (`--plan.visual_input`: contact_sheets,
+video_frames, video_clip), the boundary F1 of a segmentation-only run with the
+noise-free simulator (`input_<mode>_boundary_f1`, target 1.0: each input reaches
+the truth through its own windows, prompts and stitching) and with every inner
+boundary moved by N(0, 0.5 s) (`input_<mode>_jitter_0.5s_boundary_f1`): the
+figures a user compares with `steerlang eval` on their own data. The simulator
+draws its jitter per request, so under jitter the inputs differ by their windows
+and draws, not by how well a model reads video.
+Full size: 12 episodes × 8–12 s, two cameras; `--quick`: 3 episodes × 6–8 s, one camera
+(10 for the per-input figures).
 """
 
 from __future__ import annotations
@@ -26,6 +36,10 @@ NOISY = {
     "label_noise": {"label_noise": 0.3},
     "norm1000_as_pixels": {"coordinates": "norm1000"},
 }
+VISUAL_INPUTS = ("contact_sheets", "video_frames", "video_clip")
+INPUT_JITTER_S = 0.5
+JITTER = {"boundary_jitter_s": INPUT_JITTER_S}
+INPUT_QUICK_EPISODES = 10
 
 
 def main() -> None:
@@ -43,6 +57,26 @@ def main() -> None:
         if not args.quick:
             for name, knobs in NOISY.items():
                 figures.update(figures_of(f"noisy_{name}", source, workdir, **knobs))
+        if args.quick:  # segmentation only is fast: enough boundaries for the jitter figure
+            source = workdir / "input_source"
+            synthesize(
+                SynthConfig(
+                    out=source, episodes=INPUT_QUICK_EPISODES, seconds=seconds, cameras=cameras
+                )
+            )
+            episodes = INPUT_QUICK_EPISODES
+        figures["input_episodes"] = episodes
+        for mode in VISUAL_INPUTS:
+            for suffix, knobs in (("", {}), (f"_jitter_{INPUT_JITTER_S}s", JITTER)):
+                name = f"input_{mode}{suffix}_boundary_f1"
+                report = sim_fidelity(
+                    source,
+                    workdir / name,
+                    visual_input=mode,
+                    segmentation_only=True,
+                    **knobs,
+                )
+                figures[name] = _round(report["segmentation"]["boundaries"]["0.5s"]["f1"])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for name, value in figures.items():

@@ -8,7 +8,11 @@ slots busy: `total calls × 0.3 / 16`. Prints `pipeline_seconds`,
 config `calls_per_episode`, `images_per_episode`, `image_kb_per_episode`, and
 `pipeline_peak_rss_tree_mb`: the peak of the summed RSS of this process, its
 frame workers and the sim server (sampled every 50 ms; `getrusage` would give
-the largest single process, not the tree at one moment). `--quick`: 6 episodes × 8 s.
+the largest single process, not the tree at one moment). Then, per segmentation
+input (`--plan.visual_input`), what subtask segmentation alone sends per episode
+(a plan-only run, in-process simulator): `input_<mode>_image_kb_per_episode`
+(every image and video byte) and `input_<mode>_videos_per_episode`.
+`--quick`: 6 episodes × 8 s.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from types import TracebackType
 
 LATENCY_S = 0.3
 CONCURRENCY = 16
+VISUAL_INPUTS = ("contact_sheets", "video_frames", "video_clip")
 RSS_SAMPLE_S = 0.05
 MB = 1024 * 1024
 
@@ -82,7 +87,7 @@ def main() -> None:
             synthesize(SynthConfig(out=source, episodes=episodes, seconds=(seconds, seconds)))
         root = workdir / "dataset"
         shutil.copytree(source, root, ignore=shutil.ignore_patterns(".annotate_staging"))
-        figures = run(root)
+        figures = {**run(root), **input_figures(root, workdir)}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for name, value in figures.items():
@@ -135,6 +140,31 @@ def run(root: Path) -> dict[str, float]:
         "image_kb_per_episode": round(record["images"]["bytes"] / 1024 / episodes, 1),
         "pipeline_peak_rss_tree_mb": round(rss.peak_bytes / MB),
     }
+
+
+def input_figures(root: Path, workdir: Path) -> dict[str, float]:
+    """Bytes and video blocks segmentation sends per episode, per visual input."""
+    from steerlang.annotate.config.modules import InterjectionsConfig, PlanConfig, VqaConfig
+    from steerlang.annotate.config.run_config import AnnotateConfig
+    from steerlang.annotate.run import annotate_dataset
+    from steerlang.annotate.vlm.config import VlmConfig
+
+    figures = {}
+    for mode in VISUAL_INPUTS:
+        config = AnnotateConfig(
+            root=root,
+            staging_dir=workdir / f"staging_{mode}",  # nothing reused from another run
+            plan=PlanConfig(visual_input=mode),
+            interjections=InterjectionsConfig(enabled=False),
+            vqa=VqaConfig(enabled=False),
+            vlm=VlmConfig(backend="sim", cache=False),
+        )
+        result = asyncio.run(annotate_dataset(config, io.StringIO()))
+        images = (result.record or {})["images"]
+        episodes = len(result.outcomes)
+        figures[f"input_{mode}_image_kb_per_episode"] = round(images["bytes"] / 1024 / episodes, 1)
+        figures[f"input_{mode}_videos_per_episode"] = round(images["videos"] / episodes, 1)
+    return figures
 
 
 if __name__ == "__main__":

@@ -1,25 +1,28 @@
-"""Benchmark the language writer against a plain pyarrow rewrite and LeRobot 0.6.1's writer.
+"""Benchmark the language writer against a pyarrow-only writer, a plain copy and LeRobot 0.6.1.
 
-The baseline reads each shard and writes it back with pyarrow (same row groups
-and codecs); LeRobot 0.6.1's annotation writer is re-implemented here.
+The writer we ship encodes `language_persistent` itself and splices it into
+pyarrow's file (`language/write/episode_shard.py` says why, with the figures).
+Beside it, same data, same run: the plain writer (`plain_writer.py`: the same
+write path with pyarrow encoding every column), a baseline that reads each shard
+and writes it back with pyarrow (same row groups and codecs), and LeRobot
+0.6.1's annotation writer, re-implemented here.
 
 Full size: 1,000 episodes x 1,000 frames in 20 shards, no videos, 25 persistent
 and 40 event rows per episode. `--quick` shrinks it to finish in under 30 s.
 Each side runs in a fresh child process on a fresh copy, so their peak RSS is
 comparable and the ratios are measured on the same machine in the same run. On
 a shared machine one timing is noisy, so `--rounds` rounds (baseline, writer,
-LeRobot 0.6.1) are run and the fastest of each side is compared.
+plain writer, LeRobot 0.6.1) are run and the fastest of each side is compared.
 
 Prints `name: value` lines: `{side}_seconds` (wall) and `{side}_cpu_seconds`
-(this process and its reaped workers) for baseline, writer and lerobot061;
-writer_ratio (writer / baseline), writer_vs_lerobot061 (lerobot061 / writer,
-target >= 2.5), `{side}_us_per_frame`, `{side}_peak_rss_mb` (the largest
-process: the writer's or a shard worker's), shard_mb (a written shard in
-memory), and each round's seconds.
-
-The writer encodes `language_persistent` itself and splices it into pyarrow's
-file (`language/write/episode_shard.py` says why, with the figures): commit
-91d97a4 has a pyarrow-only writer beside it in this bench (plain_* lines).
+(this process and its reaped workers) for baseline, writer, plain_writer and
+lerobot061; writer_ratio and plain_writer_ratio (each / baseline);
+plain_vs_splice and plain_vs_splice_cpu (plain writer / writer, wall and CPU);
+writer_vs_lerobot061 (lerobot061 / writer, target >= 2.5); `{side}_us_per_frame`,
+`{side}_peak_rss_mb` (the largest process: the side's or a shard worker's),
+shard_mb (a written shard in memory), plain_same_values (1: a shard of each
+writer reads back to the same language columns and schema; 0 fails the run),
+and each round's seconds.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ import numpy as np
 FULL = {"episodes": 1000, "frames": 1000, "shards": 20}
 QUICK = {"episodes": 60, "frames": 300, "shards": 4}
 CAMERAS = ("observation.images.top", "observation.images.wrist")
-KINDS = ("baseline", "writer", "lerobot061")
+WRITERS = ("writer", "plain_writer")  # the splice we ship, pyarrow alone
+KINDS = ("baseline", *WRITERS, "lerobot061")
 CODECS = {"UNCOMPRESSED": "none", "LZ4_RAW": "lz4"}  # parquet's codec names → pyarrow's
 
 
@@ -51,7 +55,7 @@ def episode_rows(episode: int, frames: np.ndarray) -> list[dict[str, Any]]:
 
     n = len(frames)
 
-    def t(i: int) -> tuple[float, float]:
+    def t(i: int) -> float:
         return float(frames[min(i, n - 1)])
 
     starts = [i * n // 12 for i in range(12)]
@@ -126,14 +130,16 @@ def staged_rows(dataset: Any) -> dict[int, list[dict[str, Any]]]:
     }
 
 
-def run_writer(root: Path) -> tuple[float, float]:
+def run_writer(root: Path, plain: bool) -> tuple[float, float]:
+    from plain_writer import write_language_plain  # beside this file
+
     from steerlang.dataset.reader import open_dataset
     from steerlang.language.write.write_language import write_language
 
     dataset = open_dataset(root, check_videos=False)
     rows = staged_rows(dataset)
     clock = Stopwatch()
-    write_language(dataset, rows)
+    (write_language_plain if plain else write_language)(dataset, rows)
     return clock.stop()
 
 
@@ -230,6 +236,19 @@ def run_baseline(root: Path, out: Path) -> tuple[float, float]:
     return clock.stop()
 
 
+def same_language(splice: Path, plain: Path) -> bool:
+    """Do the two writers' copies of a shard read back to the same language columns, in the
+    same schema (types and key-value metadata)?"""
+    import pyarrow.parquet as pq
+
+    from steerlang.schema import LANGUAGE_COLUMNS
+
+    tables = [pq.read_table(path, columns=list(LANGUAGE_COLUMNS)) for path in (splice, plain)]
+    schemas = [pq.read_schema(path) for path in (splice, plain)]
+    same_schema: bool = schemas[0].equals(schemas[1], check_metadata=True)
+    return same_schema and bool(tables[0].equals(tables[1]))
+
+
 class Stopwatch:
     """Wall and CPU seconds from its creation; CPU counts this process and the workers it
     started and reaped (shard workers exit when the writer's pool shuts down)."""
@@ -257,7 +276,7 @@ def child(kind: str, root: str, out: str) -> None:
     elif kind == "lerobot061":
         seconds, cpu = run_lerobot061(Path(root))
     else:
-        seconds, cpu = run_writer(Path(root))
+        seconds, cpu = run_writer(Path(root), plain=kind == "plain_writer")
     # the largest process: this one, or a shard worker the writer started (and reaped)
     peak_mb = (
         max(
@@ -272,7 +291,8 @@ def child(kind: str, root: str, out: str) -> None:
 def in_child(kind: str, root: Path, out: Path) -> dict[str, float]:
     command = [sys.executable, __file__, "--child", kind, str(root), str(out)]
     result = subprocess.run(command, check=True, capture_output=True, text=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def build(size: dict[str, int], out: Path) -> None:
@@ -327,13 +347,15 @@ def main() -> None:
                 source = work / f"{kind}{round_}"
                 shutil.copytree(built, source)
                 runs[kind].append(in_child(kind, source, work / f"{kind}{round_}_out"))
-                if kind != "writer":
+                if kind not in WRITERS or round_ < args.rounds - 1:
                     shutil.rmtree(source)
         # read only now: a child started by a large parent inherits its peak RSS
         import pyarrow.parquet as pq
 
-        shards = sorted((work / f"writer{args.rounds - 1}" / "data").rglob("*.parquet"))
+        written = [work / f"{kind}{args.rounds - 1}" for kind in WRITERS]
+        shards = sorted((written[0] / "data").rglob("*.parquet"))
         shard_mb = pq.read_table(shards[0]).nbytes / 2**20  # a written shard, in memory
+        same_values = same_language(*(root / shards[0].relative_to(written[0]) for root in written))
     seconds = {kind: min(run["seconds"] for run in runs[kind]) for kind in KINDS}
     frames = size["episodes"] * size["frames"]
     print(f"episodes: {size['episodes']}")
@@ -342,16 +364,23 @@ def main() -> None:
     print(f"shard_mb: {shard_mb:.1f}")
     for kind in KINDS:
         print(f"{kind}_seconds: {seconds[kind]:.3f}")
-    print(f"writer_ratio: {seconds['writer'] / seconds['baseline']:.2f}")
+    for kind in WRITERS:
+        print(f"{kind}_ratio: {seconds[kind] / seconds['baseline']:.2f}")
+    print(f"plain_vs_splice: {seconds['plain_writer'] / seconds['writer']:.2f}")
     print(f"writer_vs_lerobot061: {seconds['lerobot061'] / seconds['writer']:.2f}")
-    for kind in ("writer", "lerobot061"):
+    for kind in (*WRITERS, "lerobot061"):
         print(f"{kind}_us_per_frame: {seconds[kind] / frames * 1e6:.2f}")
+    cpu = {kind: min(run["cpu_seconds"] for run in runs[kind]) for kind in KINDS}
     for kind in KINDS:
-        print(f"{kind}_cpu_seconds: {min(run['cpu_seconds'] for run in runs[kind]):.3f}")
+        print(f"{kind}_cpu_seconds: {cpu[kind]:.3f}")
+    print(f"plain_vs_splice_cpu: {cpu['plain_writer'] / cpu['writer']:.2f}")
     for kind in KINDS:
         print(f"{kind}_peak_rss_mb: {max(run['peak_mb'] for run in runs[kind]):.0f}")
     for kind in KINDS:
         print(f"rounds_{kind}_seconds: " + " ".join(f"{r['seconds']:.3f}" for r in runs[kind]))
+    print(f"plain_same_values: {int(same_values)}")
+    if not same_values:
+        sys.exit("the plain writer's shard reads back differently from the splice's: fix it")
 
 
 if __name__ == "__main__":

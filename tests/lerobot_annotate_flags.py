@@ -186,6 +186,8 @@ OLDER_SAMPLES: list[tuple[str, str | None, object]] = [
     ("--module_1.min_subtask_seconds=2", "plan.min_subtask_seconds", 2.0),
     ("--module_1.plan_max_steps=5", "plan.plan_max_steps", 5),
     ("--module_1.use_video_url_fps=2", "plan.use_video_url_fps", 2.0),
+    ("--module_1.max_video_frames=32", "plan.max_video_frames", 32),
+    ("--module_1.use_video_url=true", "plan.use_video_url", True),
     (
         "--module_2.max_interjections_per_episode=1",
         "interjections.max_interjections_per_episode",
@@ -215,12 +217,12 @@ OLDER_SAMPLES: list[tuple[str, str | None, object]] = [
     ("--push_to_hub=user/ds_annotated", "new_repo_id", "user/ds_annotated"),
 ]
 
-# accepted, then refused before anything runs: they ask for video input, not built yet
+# LeRobot's older video flags, and the visual input each selects
 VIDEO_INPUT_SAMPLES = [
-    "--module_1.max_video_frames=32",
-    "--module_1.use_video_url=true",
-    "--plan.max_video_frames=128",
-    "--plan.use_video_url=true",
+    ("--module_1.max_video_frames=32", "video_frames"),
+    ("--module_1.use_video_url=true", "video_clip"),
+    ("--plan.max_video_frames=128", "video_frames"),
+    ("--plan.use_video_url=true", "video_clip"),
 ]
 
 # every lerobot-annotate command line of LeRobot's docs (the released page, the module

@@ -51,11 +51,13 @@ def test_every_lerobot_061_flag_is_a_steerlang_flag():
     assert sampled == set(LEROBOT_061_DEFAULTS) - {"root"}  # --root: in every sample
 
 
-@pytest.mark.parametrize("flag", VIDEO_INPUT_SAMPLES)
-def test_video_input_is_refused_until_it_exists(flag):
+@pytest.mark.parametrize(("flag", "visual_input"), VIDEO_INPUT_SAMPLES)
+def test_older_video_flags_select_the_video_input(flag, visual_input):
     config = parse_config([ROOT, flag])
-    with pytest.raises(SteerlangError, match="ask for video input, which is not available yet"):
-        config.check()
+    assert config.plan.visual_input == visual_input
+    config.check()
+    chosen = parse_config([ROOT, flag, "--plan.visual_input=video_frames"])
+    assert chosen.plan.visual_input == "video_frames"  # an explicit choice stands
 
 
 def argv_of(command_line: str) -> list[str]:

@@ -15,15 +15,25 @@ from pathlib import Path
 
 import pytest
 
+from steerlang.annotate.frames.clips import remux_span
+from steerlang.annotate.modules.answers import SegmentAnswer
 from steerlang.annotate.vlm.config import VlmConfig
 from steerlang.annotate.vlm.factory import build_client
 from steerlang.annotate.vlm.serve import answers_http, free_port
 from steerlang.annotate.vlm.server_command import replica_devices, server_argv
-from steerlang.annotate.vlm.types import FailureKind
+from steerlang.annotate.vlm.types import (
+    FailureKind,
+    Message,
+    SamplingParams,
+    TextPart,
+    VideoPart,
+    VlmRequest,
+)
+from steerlang.dataset.synth import CameraSpec
 from steerlang.errors import SteerlangError
 from tests.conftest import require_torch
 from tests.tiny_idefics3 import build_tiny_idefics3
-from tests.vlm_fixtures import SIM_DATASET, SIM_MODEL, plan_request
+from tests.vlm_fixtures import SIM_DATASET, SIM_MODEL, jpeg, plan_request
 
 
 @pytest.fixture
@@ -152,9 +162,13 @@ def test_sigterm_stops_the_servers_it_started(dataset: Path, tmp_path: Path) -> 
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-def test_auto_serve_runs_transformers_serve_of_a_tiny_idefics3(tmp_path: Path) -> None:
-    """A real server and a real (random) model: an image goes in, noise comes back as a failure."""
+def test_auto_serve_runs_transformers_serve_of_a_tiny_idefics3(tmp_path: Path, synth_cache) -> None:
+    """A real server and a real (random) model: an image goes in, noise comes back as a
+    failure; a video block (frames, or an mp4 clip) comes back as noise or a refusal."""
     require_torch()
+    video_dataset = synth_cache(
+        episodes=1, seconds=(2.0, 2.0), codec="h264", cameras=(CameraSpec("top", 64, 48),)
+    )
     model_dir = build_tiny_idefics3(tmp_path / "tiny-idefics3")
     hub = tmp_path / "hub"
     hub.mkdir()
@@ -166,6 +180,7 @@ def test_auto_serve_runs_transformers_serve_of_a_tiny_idefics3(tmp_path: Path) -
         serve_port=port,
         max_new_tokens=24,
         timeout_s=120,
+        max_retries=1,  # a refused video is not worth four more tries here
         cache=False,
     )
     log = io.StringIO()
@@ -178,15 +193,22 @@ def test_auto_serve_runs_transformers_serve_of_a_tiny_idefics3(tmp_path: Path) -
     assert fleet is not None
     assert Path(fleet.servers[0].argv[0]).name == "transformers"
 
+    clip = remux_span(next((video_dataset / "videos").rglob("*.mp4")), 0.4, 1.6)
+    videos = [
+        video_request(VideoPart(2.0, frames=(jpeg(),) * 4)),
+        video_request(VideoPart(1.0, mp4=clip.data)),
+    ]
+
     async def run():
         try:
-            return await asyncio.gather(
+            plans = await asyncio.gather(
                 client.complete(plan_request()), client.complete(plan_request(seed=1))
             )
+            return plans, [await client.complete(request) for request in videos]
         finally:
             await client.aclose()
 
-    results = asyncio.run(run())
+    results, video_results = asyncio.run(run())
     for result in results:
         assert not result.ok
         assert result.failure.kind in {
@@ -196,5 +218,25 @@ def test_auto_serve_runs_transformers_serve_of_a_tiny_idefics3(tmp_path: Path) -
         }
         assert result.attempts >= 1
     assert any(r.raw_text for r in results), "the model answered (with noise)"
+    # a video (frames or a clip) is answered, with noise, or refused: either way one
+    # recorded failure, never an exception
+    for result in video_results:
+        assert not result.ok and result.failure is not None
+        assert "\n" not in result.failure.message
+    # transformers serve refuses fields it does not know (422): the fps hint was learnt
+    # once and then left out
+    assert client.backend.pool.replicas[0].accepts["mm_processor_kwargs"] is False
     assert fleet.servers[0].process.poll() is not None
     assert "POST /v1/chat/completions" in log.getvalue()
+
+
+def video_request(video: VideoPart) -> VlmRequest:
+    """A segment request with one video block, as the plan module sends one."""
+    text = TextPart("Split what the robot does into subtasks.")
+    return VlmRequest(
+        purpose="segment",
+        messages=(Message("user", (text, video)),),
+        answer_model=SegmentAnswer,
+        sampling=SamplingParams(max_new_tokens=24),
+        context={"episode_index": 0, "window": [0.0, 1.2]},
+    )

@@ -39,7 +39,7 @@ def test_structured_output_is_used_when_the_server_takes_it(dataset: Path) -> No
     assert all(isinstance(r.answer, PlanAnswer) and r.answer.steps for r in results)
     # Structured replies are pure JSON: the malforming knobs never fired.
     assert stats["injected"] == {} and stats["requests"] == 6
-    assert client.backend.pool.replicas[0].structured is True
+    assert client.backend.pool.replicas[0].accepts == {"response_format": True}
 
 
 def test_a_server_refusing_response_format_gets_the_schema_in_the_prompt(dataset: Path) -> None:
@@ -51,7 +51,7 @@ def test_a_server_refusing_response_format_gets_the_schema_in_the_prompt(dataset
     # One refusal teaches the client; every later request goes prompt-only straight away.
     assert stats["rejected"] == {"response_format": 1}
     assert stats["requests"] == 5
-    assert client.backend.pool.replicas[0].structured is False
+    assert client.backend.pool.replicas[0].accepts == {"response_format": False}
 
 
 def test_structured_output_can_be_turned_off(dataset: Path) -> None:

@@ -3,7 +3,12 @@
 Counts come from the same samplers the modules use (contact-sheet windows, VQA
 ticks, interjection frames), so they match a real run; memory calls depend on
 how many subtasks the model finds and are given as an upper bound. Vision
-tokens assume 28×28-pixel patches (Qwen2.5-VL / Qwen3-VL after merging).
+tokens assume 28×28-pixel patches (Qwen2.5-VL / Qwen3-VL after merging): an image
+costs ⌈w/28⌉·⌈h/28⌉ tokens, and a video block, whose frames are merged in pairs
+(temporal patch 2), ⌈frames/2⌉·⌈w/28⌉·⌈h/28⌉ — frames at `--plan.video_frame_width`
+(video_frames), or a clip at the camera's size read at `--plan.use_video_url_fps`
+(video_clip: the frames of its window; the keyframe lead before a window and a
+server that shrinks frames further are not counted).
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ import numpy as np
 
 from steerlang.annotate.config.modules import PlanConfig
 from steerlang.annotate.config.run_config import AnnotateConfig
+from steerlang.annotate.frames.frame import scaled_size
 from steerlang.annotate.frames.sheets import label_height
 from steerlang.annotate.frames.timeline import sample_frames, split_windows
 from steerlang.annotate.modules.plan import derives_task, overview_rate
 from steerlang.dataset import EpisodeRecord, LeRobotDataset
 
 PATCH = 28
+TEMPORAL_PATCH = 2  # video frames merged in pairs
 
 
 @dataclass
@@ -29,11 +36,22 @@ class ModuleEstimate:
     calls: int = 0
     images: int = 0
     vision_tokens: int = 0
+    videos: int = 0
     note: str = ""
 
     def add_images(self, count: int, width: int, height: int) -> None:
         self.images += count
-        self.vision_tokens += count * math.ceil(width / PATCH) * math.ceil(height / PATCH)
+        self.vision_tokens += count * patches(width, height)
+
+    def add_videos(self, count: int, frames: int, width: int, height: int, clip: bool) -> None:
+        """`count` video blocks of `frames` frames each (a clip's frames are not images)."""
+        self.videos += count
+        self.images += 0 if clip else count * frames
+        self.vision_tokens += count * math.ceil(frames / TEMPORAL_PATCH) * patches(width, height)
+
+
+def patches(width: int, height: int) -> int:
+    return math.ceil(width / PATCH) * math.ceil(height / PATCH)
 
 
 def estimate(
@@ -93,12 +111,29 @@ def _plan(
         overview = split_windows(len(sample_frames(stamps, rate)), plan.window_frames(), 0)[0]
         total.calls += 1
         _add_sheets(total, 1, len(overview), plan, cell)
+    per_window = 1 + plan.subtask_describe_first
+    if plan.visual_input != "contact_sheets":
+        _add_video_windows(total, per_window, plan, stamps, cam.width, cam.height)
+        return
     samples = len(sample_frames(stamps, plan.frames_per_second))
     windows = split_windows(samples, plan.window_frames(), plan.window_overlap_frames)
-    per_window = 1 + plan.subtask_describe_first
     total.calls += per_window * len(windows)
     for window in windows:
         _add_sheets(total, per_window, len(window), plan, cell)
+
+
+def _add_video_windows(
+    total: ModuleEstimate, calls: int, plan: PlanConfig, stamps: np.ndarray, width: int, height: int
+) -> None:
+    """The video blocks of segmentation, each sent by `calls` calls (describe, segment)."""
+    samples = len(sample_frames(stamps, plan.video_rate()))
+    windows = split_windows(samples, plan.video_window_frames(), plan.window_overlap_frames)
+    clip = plan.visual_input == "video_clip"
+    if not clip and 0 < plan.video_frame_width < width:
+        width, height = scaled_size(width, height, plan.video_frame_width)
+    total.calls += calls * len(windows)
+    for window in windows:
+        total.add_videos(calls, len(window), width, height, clip)
 
 
 def _add_sheets(total: ModuleEstimate, calls: int, tiles: int, plan: PlanConfig, cell: int) -> None:
@@ -163,12 +198,15 @@ def _sent_size(width: int, height: int, max_side: int) -> tuple[int, int]:
 
 def format_estimate(totals: dict[str, ModuleEstimate], episodes: int) -> str:
     lines = [f"dry run over {episodes} episode(s): nothing is asked or written", ""]
-    lines.append(f"{'module':<14}{'calls':>8}{'images':>8}{'vision tokens':>15}")
+    lines.append(f"{'module':<14}{'calls':>8}{'images':>8}{'vision tokens':>15}{'videos':>8}")
     for module, est in totals.items():
         lines.append(
-            f"{module:<14}{est.calls:>8}{est.images:>8}{est.vision_tokens:>15}  {est.note}"
+            f"{module:<14}{est.calls:>8}{est.images:>8}{est.vision_tokens:>15}{est.videos:>8}"
+            f"  {est.note}"
         )
     calls = sum(e.calls for e in totals.values())
+    images = sum(e.images for e in totals.values())
     tokens = sum(e.vision_tokens for e in totals.values())
-    lines.append(f"{'total':<14}{calls:>8}{sum(e.images for e in totals.values()):>8}{tokens:>15}")
+    videos = sum(e.videos for e in totals.values())
+    lines.append(f"{'total':<14}{calls:>8}{images:>8}{tokens:>15}{videos:>8}")
     return "\n".join(lines)

@@ -8,7 +8,8 @@ episode after asking about the others. So before any server starts:
   reads every column of them; the dataset's metadata was read when it opened);
 - the root, `meta/`, the staging folder and each folder of those shards take a
   new file, and the disk has room for the rewritten shards beside the old ones;
-- the cameras the flags name exist;
+- the cameras the flags name exist, and `--plan.visual_input=video_clip` has an mp4
+  to cut clips from;
 - each chosen episode's frames decode on every camera the run shows, at its
   first and last frame.
 
@@ -80,6 +81,7 @@ def preflight(
     if executor is not None:
         report.problems.append(executor)
     cameras = _cameras_shown(dataset, config, report)
+    _check_clip_camera(dataset, config, report)
     shards = _shards_to_rewrite(dataset, config, episodes)
     for shard in shards:
         try:
@@ -123,6 +125,20 @@ def _cameras_shown(dataset: LeRobotDataset, config: AnnotateConfig, report: Pref
     if config.vqa.enabled:
         shown += config.vqa.cameras or dataset.camera_keys
     return [key for key in dict.fromkeys(shown) if key in dataset.cameras]
+
+
+def _check_clip_camera(dataset: LeRobotDataset, config: AnnotateConfig, report: Preflight) -> None:
+    """video_clip sends the prompt camera's own mp4: a camera stored as images has none."""
+    if not (config.plan.enabled and config.plan.visual_input == "video_clip" and dataset.cameras):
+        return
+    views = dataset.view_camera_keys(config.vqa.include_depth) or dataset.camera_keys
+    camera = dataset.cameras.get(config.vlm.camera_key or views[0])
+    if camera is not None and camera.storage != "video":
+        report.problems.append(
+            f"--plan.visual_input=video_clip sends the prompt camera's mp4, and {camera.key} is "
+            f"stored as {camera.storage}s; use --plan.visual_input=video_frames or "
+            "contact_sheets, or another --vlm.camera_key"
+        )
 
 
 def _shards_to_rewrite(

@@ -82,9 +82,14 @@ def build_run_record(
         "calls": dict(call_stats),
         # what a complete run over the chosen episodes sends (the dry run's estimate)
         "planned": dict(planned),
+        # what subtask segmentation was shown (--plan.visual_input)
+        "segmentation_input": config.plan.visual_input,
+        # images: contact sheets, frames (also those inside video blocks); bytes: every
+        # image and video byte; videos: video blocks (frames or clips)
         "images": {
             "sent": sum(o.images_sent for o in outcomes),
             "bytes": sum(o.image_bytes for o in outcomes),
+            "videos": sum(o.videos_sent for o in outcomes),
         },
         "missing": missing_summary(outcomes, rows_by_episode),
         "vqa_coordinates_clamped": sum(o.notes.get("clamped", 0) for o in outcomes),

@@ -59,6 +59,7 @@ class EpisodeOutcome:
     notes: Counter[str] = field(default_factory=Counter)
     images_sent: int = 0
     image_bytes: int = 0
+    videos_sent: int = 0
 
     @property
     def ok(self) -> bool:
@@ -154,6 +155,7 @@ class Scheduler:
                 outcome.failed = f"{type(exc).__name__}: {exc}"
             finally:
                 outcome.images_sent, outcome.image_bytes = job.images_sent, job.image_bytes
+                outcome.videos_sent = job.videos_sent
         self.outcomes[episode.index] = outcome
         if self.on_episode_done is not None:
             self.on_episode_done(outcome)

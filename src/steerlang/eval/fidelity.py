@@ -15,7 +15,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from steerlang.annotate.config.modules import VqaConfig
+from steerlang.annotate.config.modules import (
+    InterjectionsConfig,
+    PlanConfig,
+    VisualInput,
+    VqaConfig,
+)
 from steerlang.annotate.config.run_config import AnnotateConfig
 from steerlang.annotate.run import annotate_dataset
 from steerlang.annotate.staging.store import STAGING_DIR
@@ -26,13 +31,20 @@ from steerlang.sim.server_process import SimServerProcess
 
 
 def annotate_with_sim(
-    source: Path, root: Path, pipeline_coordinates: str = "auto", **knobs: Any
+    source: Path,
+    root: Path,
+    pipeline_coordinates: str = "auto",
+    visual_input: VisualInput = "contact_sheets",
+    segmentation_only: bool = False,
+    **knobs: Any,
 ) -> Path:
     """Copy `source` to `root` and annotate the copy with the simulated VLM (sim `knobs`).
 
     `pipeline_coordinates` is `--vqa.coordinates`: set it apart from the
-    simulator's `coordinates` knob to annotate under a wrong convention.
-    Validation is skipped, so what the pipeline produced is written and scored.
+    simulator's `coordinates` knob to annotate under a wrong convention;
+    `visual_input` is `--plan.visual_input`; `segmentation_only` turns the
+    interjection and VQA modules off. Validation is skipped, so what the pipeline
+    produced is written and scored.
     """
     shutil.copytree(source, root, ignore=shutil.ignore_patterns(STAGING_DIR))
     server = SimServerProcess(root, **knobs)
@@ -42,7 +54,9 @@ def annotate_with_sim(
             root=root,
             skip_validation=True,
             allow_partial=True,
-            vqa=VqaConfig(coordinates=pipeline_coordinates),
+            plan=PlanConfig(visual_input=visual_input),
+            interjections=InterjectionsConfig(enabled=not segmentation_only),
+            vqa=VqaConfig(coordinates=pipeline_coordinates, enabled=not segmentation_only),
             vlm=VlmConfig(
                 backend="openai",
                 model_id=SIM_MODEL_ID,
@@ -58,8 +72,13 @@ def annotate_with_sim(
 
 
 def sim_fidelity(
-    source: Path, root: Path, pipeline_coordinates: str = "auto", **knobs: Any
+    source: Path,
+    root: Path,
+    pipeline_coordinates: str = "auto",
+    visual_input: VisualInput = "contact_sheets",
+    segmentation_only: bool = False,
+    **knobs: Any,
 ) -> dict[str, Any]:
     """The eval report of a copy of `source` annotated under these knobs, against its truth."""
-    annotate_with_sim(source, root, pipeline_coordinates, **knobs)
+    annotate_with_sim(source, root, pipeline_coordinates, visual_input, segmentation_only, **knobs)
     return evaluate(root, embeddings=False)

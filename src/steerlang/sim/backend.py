@@ -18,10 +18,18 @@ from steerlang.annotate.vlm.answering import (
     with_schema_instruction,
 )
 from steerlang.annotate.vlm.config import VlmConfig
-from steerlang.annotate.vlm.types import Message, TextPart, VlmRequest, VlmResult, parse_context
+from steerlang.annotate.vlm.types import (
+    Message,
+    TextPart,
+    VideoPart,
+    VlmRequest,
+    VlmResult,
+    parse_context,
+)
 from steerlang.errors import SteerlangError
 from steerlang.sim.engine import SIM_MODEL_ID, SimEngine
 from steerlang.sim.knobs import SimKnobs
+from steerlang.sim.video_input import check_videos, part_video
 
 
 class SimBackend:
@@ -47,6 +55,11 @@ class SimBackend:
     async def _generate(self, messages: tuple[Message, ...]) -> str:
         context = last_user_context(messages)
         purpose = context.pop("purpose")
+        videos = [part_video(p) for m in messages for p in m.parts if isinstance(p, VideoPart)]
+        try:
+            check_videos(context, videos)
+        except SteerlangError as exc:
+            raise TransportError(f"simulated HTTP 400: {exc}") from None
         reply = self.engine.reply(purpose, context, structured=False)
         await self.engine.take_time(reply)
         if reply.status != 200:

@@ -41,6 +41,9 @@ class SimKnobs:
     off_image_prob: float = 0.0  # VQA boxes and points moved far outside the image
     coordinates: str = "pixels"  # pixels | qwen2.5 | norm1000
     reject_response_format: bool = False  # 422 on response_format (a server without the field)
+    # 422 on fields outside OpenAI's chat.completions, such as vLLM's mm_processor_kwargs
+    # (as `transformers serve` answers)
+    reject_unknown_fields: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:

@@ -3,7 +3,10 @@
 Routes: `POST /v1/chat/completions`, `GET /v1/models`, `GET /sim/stats`. The
 purpose and grounding facts come from the "Context (JSON): ..." text part of
 the last user message (see `VlmRequest.with_context_part`). `response_format`
-is honoured (pure JSON replies), or refused with 422 (the `reject_response_format` knob).
+is honoured (pure JSON replies), or refused with 422 (the `reject_response_format` knob);
+vLLM's `mm_processor_kwargs` is taken (its fps counted), or refused with 422 like any
+field outside OpenAI's chat.completions (the `reject_unknown_fields` knob). A video
+block must match what the context says it shows (`video_input`), else 400.
 
 An ASGI app (Starlette) served by uvicorn, the stack `transformers serve` and
 vLLM use, so the client under test meets the HTTP behaviour of real servers.
@@ -29,8 +32,20 @@ from starlette.routing import Route
 from steerlang.annotate.vlm.types import parse_context
 from steerlang.errors import SteerlangError
 from steerlang.sim.engine import SIM_MODEL_ID, SimEngine, SimReply
+from steerlang.sim.video_input import check_videos, wire_videos
 
 HOST = "127.0.0.1"
+# the request fields of OpenAI's chat.completions, and those `transformers serve` adds
+CHAT_FIELDS = frozenset(
+    {
+        "audio", "chat_template_kwargs", "frequency_penalty", "function_call", "functions",
+        "generation_config", "logit_bias", "logprobs", "max_completion_tokens", "max_tokens",
+        "messages", "metadata", "modalities", "model", "n", "parallel_tool_calls",
+        "prediction", "presence_penalty", "reasoning_effort", "response_format", "seed",
+        "service_tier", "stop", "store", "stream", "stream_options", "temperature",
+        "tool_choice", "tools", "top_logprobs", "top_p", "user", "web_search_options",
+    }
+)  # fmt: skip
 
 
 def error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
@@ -148,6 +163,10 @@ class SimServer:
                 f"The model `{body.get('model')}` does not exist. Served models: {self.model_id}",
                 "NotFoundError",
             )
+        unknown = sorted(set(body) - CHAT_FIELDS)
+        if unknown and self.engine.knobs.reject_unknown_fields:
+            stats.rejected["unknown_fields"] += 1
+            return JSONResponse({"detail": f"Unexpected fields in the request: {unknown}"}, 422)
         response_format = body.get("response_format")
         if response_format is not None and self.engine.knobs.reject_response_format:
             stats.rejected["response_format"] += 1
@@ -164,6 +183,15 @@ class SimServer:
                 "'Context (JSON): {...}' text part with the purpose (VlmRequest.with_context_part)",
             )
         purpose = context.pop("purpose")
+        try:
+            videos = wire_videos(body)
+            check_videos(context, videos)
+        except SteerlangError as exc:
+            stats.rejected["video"] += 1
+            return error(400, str(exc))
+        if videos:
+            stats.videos[context["video"]["input"]] += 1
+            stats.videos["fps_hint"] += "fps" in (body.get("mm_processor_kwargs") or {})
         try:
             reply = self.engine.reply(purpose, context, structured=wants_json(response_format))
         except (SteerlangError, ValueError) as exc:

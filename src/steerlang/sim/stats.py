@@ -13,6 +13,7 @@ class SimStats:
     by_purpose: Counter[str] = field(default_factory=Counter)
     injected: Counter[str] = field(default_factory=Counter)  # http_error, empty, think, ...
     rejected: Counter[str] = field(default_factory=Counter)  # requests refused before answering
+    videos: Counter[str] = field(default_factory=Counter)  # video blocks by input; fps hints
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -20,4 +21,5 @@ class SimStats:
             "by_purpose": dict(sorted(self.by_purpose.items())),
             "injected": dict(sorted(self.injected.items())),
             "rejected": dict(sorted(self.rejected.items())),
+            "videos": dict(sorted(self.videos.items())),
         }

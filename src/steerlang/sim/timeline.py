@@ -54,8 +54,9 @@ def relabel(context: Mapping[str, Any], truth: EpisodeTruth) -> RelabelAnswer:
 
 
 def describe(context: Mapping[str, Any], truth: EpisodeTruth) -> DescribeAnswer | None:
-    """One observation per tile: the motion phase and the subtask in force at its time."""
-    times: Sequence[float] = context.get("tile_times") or []
+    """One observation per time shown (contact-sheet tiles, video frames, the times a clip
+    is asked about): the motion phase and the subtask in force then."""
+    times: Sequence[float] = context.get("tile_times") or context.get("frame_times") or []
     observations = []
     for t in times:
         frame = truth.frame_at(float(t))

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from steerlang.annotate.modules.answers import INTERJECTION_KINDS
 from steerlang.language.subtask_vocabulary import read_vocabulary
 from steerlang.language.vqa_shapes import QUESTION_TYPES
 
 DERIVE_TASK_MODES = ("off", "if_short", "always")
+VisualInput = Literal["contact_sheets", "video_frames", "video_clip"]
 # older spellings of derive_task_from_video (a boolean before LeRobot 0.6.1's three modes)
 DERIVE_TASK_BOOLEANS = {"true": "always", "false": "off"}
 
@@ -77,12 +79,21 @@ class PlanConfig:
     # Keep the subtasks of the episode's staged plan output (imported, edited or earlier) and
     # fill in the rest around them, instead of asking the model to segment.
     keep_subtasks: bool = False
-    # Video input (LeRobot's pre-0.6.1 module_1 flags): frames sent as one video block, at
-    # most max_video_frames of them, or (use_video_url) a per-episode mp4 clip the server
-    # samples at use_video_url_fps. Not available yet: setting them is refused.
+    # What segmentation (describe, segment, relabel) shows the model: contact_sheets
+    # (timestamped grids of frames), video_frames (the frames at frames_per_second as one
+    # video block) or video_clip (the episode's mp4, stream-copied, read at
+    # use_video_url_fps). Long episodes are windowed alike in all three.
+    visual_input: VisualInput = "contact_sheets"
+    # At most this many frames in one video block; longer episodes are split into windows
+    # (unset: max_frames_per_prompt). Setting it alone selects video_frames (LeRobot's
+    # pre-0.6.1 --module_1.max_video_frames).
     max_video_frames: int | None = None
+    # true selects video_clip (LeRobot's pre-0.6.1 --module_1.use_video_url).
     use_video_url: bool = False
+    # The rate the server reads a clip at (sent as vLLM's fps hint).
     use_video_url_fps: float = 1.0
+    # Width in pixels of each frame of a video_frames block (0: the camera's own).
+    video_frame_width: int = 448
     # A closed label vocabulary (one label per line, or a YAML list): every subtask label is
     # one of these (an enum in the answer schema), and export-legacy numbers them in order.
     subtask_labels: Path | None = None
@@ -92,16 +103,31 @@ class PlanConfig:
             self.derive_task_from_video = str(self.derive_task_from_video)
         spelled = self.derive_task_from_video.strip().lower()
         self.derive_task_from_video = DERIVE_TASK_BOOLEANS.get(spelled, spelled)
+        if self.visual_input == "contact_sheets":  # LeRobot's older flags choose video input
+            if self.use_video_url:
+                self.visual_input = "video_clip"
+            elif self.max_video_frames is not None:
+                self.visual_input = "video_frames"
 
     def window_frames(self) -> int:
-        """The most frames one segmentation call shows."""
-        if self.subtask_window_seconds <= 0:
-            return self.max_frames_per_prompt
-        by_seconds = round(self.subtask_window_seconds * self.frames_per_second)
-        return max(2, min(self.max_frames_per_prompt, by_seconds))
+        """The most frames one contact-sheet call shows."""
+        return self._window(self.max_frames_per_prompt, self.frames_per_second)
 
-    def asks_for_video_input(self) -> bool:
-        return self.max_video_frames is not None or self.use_video_url
+    def video_rate(self) -> float:
+        """Frames per second of a video block (video_frames, video_clip)."""
+        return (
+            self.use_video_url_fps if self.visual_input == "video_clip" else self.frames_per_second
+        )
+
+    def video_window_frames(self) -> int:
+        """The most frames one video block holds."""
+        return self._window(self.max_video_frames or self.max_frames_per_prompt, self.video_rate())
+
+    def _window(self, most: int, rate: float) -> int:
+        """`most` frames, or fewer when subtask_window_seconds at `rate` asks for fewer."""
+        if self.subtask_window_seconds <= 0:
+            return most
+        return max(2, min(most, round(self.subtask_window_seconds * rate)))
 
     def vocabulary(self) -> tuple[str, ...] | None:
         """The labels of `--plan.subtask_labels` in order (None without the flag); a bad file

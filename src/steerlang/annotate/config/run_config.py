@@ -26,6 +26,7 @@ from steerlang.annotate.frames import CoordinateConvention
 from steerlang.annotate.modules.answers import INTERJECTION_KINDS
 from steerlang.annotate.staging.store import STAGING_DIR
 from steerlang.annotate.vlm.config import VlmConfig
+from steerlang.annotate.vlm.transformers_backend import VIDEO_REFUSAL
 from steerlang.dataset.episode_selection import EpisodeSelection
 from steerlang.errors import SteerlangError
 from steerlang.language.vqa_shapes import QUESTION_TYPES
@@ -118,16 +119,25 @@ class AnnotateConfig:
         ):
             if value not in choices:
                 raise SteerlangError(f"{flag} must be one of {choices} (got {value!r})")
-        if self.plan.asks_for_video_input():
-            raise SteerlangError(
-                "--plan.max_video_frames / --plan.use_video_url (--module_1.*) ask for video "
-                "input, which is not available yet; leave them out to segment from contact sheets"
-            )
+        self._check_visual_input()
         self.plan.vocabulary()  # a bad label file is said now, before any model call
         if self.vqa.restrict_to_default_camera and self.vqa.cameras:
             raise SteerlangError(
                 "--vqa.restrict_to_default_camera and --vqa.cameras both choose the VQA "
                 "cameras; pass one of them"
+            )
+
+    def _check_visual_input(self) -> None:
+        plan = self.plan
+        if plan.visual_input == "contact_sheets":
+            return
+        if self.vlm.backend == "transformers":
+            raise SteerlangError(VIDEO_REFUSAL)
+        if plan.window_overlap_frames >= plan.video_window_frames():
+            raise SteerlangError(
+                "--plan.window_overlap_frames must be below the frames of a video block "
+                f"({plan.video_window_frames()}: --plan.max_video_frames, "
+                "--plan.subtask_window_seconds)"
             )
 
     def setting(self, name: str) -> Any:
@@ -158,6 +168,9 @@ NUMERIC_RANGES: tuple[tuple[str, float, float | None, bool], ...] = (
     ("plan.min_subtask_seconds", 0, None, False),
     ("plan.plan_max_steps", 1, None, False),
     ("plan.subtask_relabel_frames", 1, None, False),
+    ("plan.max_video_frames", 2, None, False),
+    ("plan.use_video_url_fps", 0, None, True),
+    ("plan.video_frame_width", 0, None, False),
     ("interjections.max_interjections_per_episode", 0, None, False),
     ("interjections.interjection_min_t", 0, None, False),
     ("interjections.interjection_window_seconds", 0, None, True),

@@ -243,7 +243,7 @@ class FrameSource:
         except VideoReadError as exc:
             if exc.kind == "unreadable":
                 self._drop_reader(span.path)
-            raise self._error(record, span, exc) from exc
+            raise self.video_error(record, span, exc) from exc
 
     def _span_index(
         self, reader: VideoReader, span: VideoSpan, last_stamp: float, tolerance: float
@@ -260,9 +260,10 @@ class FrameSource:
                 self._span_indices[key] = index
         return index
 
-    def _error(
+    def video_error(
         self, record: EpisodeRecord, span: VideoSpan, exc: VideoReadError
     ) -> errors.FrameError:
+        """The episode's `FrameError` for a failed read of its span of `span.path`."""
         if exc.kind == "missing":
             return errors.missing_video(record.index, span.key, span.path)
         if exc.kind == "truncated":

@@ -16,8 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
-import numpy as np
-
 from steerlang.annotate.frames.encode import EncodedImage
 from steerlang.annotate.frames.errors import FrameError
 from steerlang.annotate.frames.sheets import (
@@ -27,6 +25,16 @@ from steerlang.annotate.frames.sheets import (
     time_decimals,
 )
 from steerlang.annotate.frames.source import DEFAULT_CACHE_BYTES, FrameSource
+from steerlang.annotate.frames.video_windows import (
+    ClipWindow,
+    FramesWindow,
+    VideoSampling,
+    clip_of,
+    clip_windows,
+    frames_windows,
+    span_frames,
+    span_times,
+)
 from steerlang.dataset import open_dataset
 from steerlang.errors import SteerlangError
 
@@ -121,10 +129,48 @@ def encoded_span_sheet(
 ) -> EncodedImage:
     """One sheet of at most `tiles` frames spread over [start, end)."""
     source = _source(root)
-    last = max(start, end - 1.0 / source.dataset.fps)
-    frames = source.frames(episode, camera, np.linspace(start, last, tiles), config.tile_width)
+    frames = source.frames(
+        episode, camera, span_times(source, start, end, tiles), config.tile_width
+    )
     unique = list({frame.index: frame for frame in frames}.values())
     picked = [(f.index, f.timestamp, f.image) for f in unique]
     size = (unique[0].source_width, unique[0].source_height)
     decimals = time_decimals(source.dataset.fps)
     return tile_sheet(episode, camera, picked, size, config, decimals).encode()
+
+
+@_plain_errors
+def encoded_frames_windows(
+    root: str, episode: int, camera: str, sampling: VideoSampling
+) -> list[FramesWindow]:
+    return frames_windows(_source(root), episode, camera, sampling)
+
+
+@_plain_errors
+def encoded_span_frames(
+    root: str,
+    episode: int,
+    camera: str,
+    start: float,
+    end: float,
+    count: int,
+    sampling: VideoSampling,
+) -> FramesWindow:
+    return span_frames(_source(root), episode, camera, start, end, count, sampling)
+
+
+@_plain_errors
+def remuxed_clip_windows(
+    root: str, episode: int, camera: str, sampling: VideoSampling
+) -> list[ClipWindow]:
+    return clip_windows(_source(root), episode, camera, sampling)
+
+
+@_plain_errors
+def remuxed_span_clip(
+    root: str, episode: int, camera: str, start: float, end: float, count: int
+) -> ClipWindow:
+    """The clip of [start, end], asking about `count` times spread over it."""
+    source = _source(root)
+    times = span_times(source, start, end, count)
+    return clip_of(source, episode, camera, times, start, times[-1])

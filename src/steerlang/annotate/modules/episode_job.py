@@ -19,7 +19,15 @@ from steerlang.annotate.prompts import load_prompt
 from steerlang.annotate.vlm.client import VlmClient
 from steerlang.annotate.vlm.factory import sampling_params
 from steerlang.annotate.vlm.redaction import scrub, secret_values
-from steerlang.annotate.vlm.types import ImagePart, Message, TextPart, VlmFailure, VlmRequest
+from steerlang.annotate.vlm.types import (
+    ImagePart,
+    Message,
+    Part,
+    TextPart,
+    VideoPart,
+    VlmFailure,
+    VlmRequest,
+)
 from steerlang.dataset import EpisodeRecord, LeRobotDataset
 
 T = TypeVar("T")
@@ -38,8 +46,9 @@ class EpisodeJob:
     client: VlmClient
     config: AnnotateConfig
     workers: FrameWorkers  # runs `steerlang.annotate.frames.worker` functions
-    images_sent: int = 0
-    image_bytes: int = 0
+    images_sent: int = 0  # still images and the frames of video blocks
+    image_bytes: int = 0  # every image and video byte sent
+    videos_sent: int = 0
     _frames_checked: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -118,15 +127,17 @@ class EpisodeJob:
         images: Sequence[PromptImage] = (),
         leaf: bool = False,
         judge: Callable[[BaseModel], VlmFailure | None] | None = None,
+        video: VideoPart | None = None,
     ) -> Any | None:
         """Ask one question; the validated answer, or None with the failure in `ledger`.
 
         `prompt` fills the purpose's template; `context` also says which item this
         is (its time or window, its camera); `images` are (jpeg, camera, source
-        width, source height); `leaf`: see `priority`; `judge`: see `VlmRequest`.
+        width, source height); `leaf`: see `priority`; `judge`: see `VlmRequest`;
+        `video`: one video block, sent after the images.
         """
         text = load_prompt(purpose).render(**prompt)
-        parts: list[TextPart | ImagePart] = [TextPart(text)]
+        parts: list[Part] = [TextPart(text)]
         for image, camera, source_width, source_height in images:
             self.images_sent += 1
             self.image_bytes += len(image.data)
@@ -135,6 +146,11 @@ class EpisodeJob:
                     image.data, image.width, image.height, camera, source_width, source_height
                 )
             )
+        if video is not None:
+            self.videos_sent += 1
+            self.images_sent += len(video.frames)
+            self.image_bytes += video.size
+            parts.append(video)
         request = VlmRequest(
             purpose=purpose,
             messages=(Message("user", tuple(parts)),),

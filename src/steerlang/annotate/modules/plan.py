@@ -8,9 +8,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from steerlang.annotate.config.modules import PlanConfig
-from steerlang.annotate.frames import ContactSheetConfig, EncodedImage
-from steerlang.annotate.frames import worker as frame_worker
-from steerlang.annotate.frames.worker import EncodedWindow
 from steerlang.annotate.modules.answers import (
     DescribeAnswer,
     MemoryAnswer,
@@ -23,46 +20,37 @@ from steerlang.annotate.modules.answers import (
 )
 from steerlang.annotate.modules.episode_job import (
     EpisodeJob,
-    PromptImage,
     task_is_usable,
     text_row,
 )
 from steerlang.annotate.modules.ledger import ItemLedger, ModuleOutput
 from steerlang.annotate.modules.segmentation import Segment, Span, clean_segmentation
+from steerlang.annotate.modules.visual_input import (
+    FRAGMENTS,
+    VisualWindow,
+    prompt_windows,
+    segment_windows,
+    sheet_config,
+    sheet_images,
+    span_visual,
+)
 from steerlang.annotate.modules.vocabulary import label_context, label_prompt
 from steerlang.annotate.vlm.types import FailureKind, VlmFailure
 
-PROMPTS = ("segment", "describe", "relabel", "task", "task_paraphrases", "plan", "memory")
+PROMPTS = (
+    "segment",
+    "describe",
+    "relabel",
+    "task",
+    "task_paraphrases",
+    "plan",
+    "memory",
+    *FRAGMENTS.values(),
+)
 
 
 def plan_text(steps: list[str]) -> str:
     return "\n".join(f"{number}. {step}" for number, step in enumerate(steps, 1))
-
-
-def sheet_config(job: EpisodeJob, frames_per_second: float | None = None) -> ContactSheetConfig:
-    plan = job.config.plan
-    return ContactSheetConfig(
-        frames_per_second=frames_per_second or plan.frames_per_second,
-        columns=plan.contact_sheet_columns,
-        rows=max(1, -(-plan.contact_sheet_frames_per_sheet // plan.contact_sheet_columns)),
-        tile_width=plan.contact_sheet_frame_width,
-        jpeg_quality=plan.contact_sheet_quality,
-        max_frames_per_prompt=plan.window_frames(),
-        overlap_frames=plan.window_overlap_frames,
-    )
-
-
-def sheet_images(job: EpisodeJob, images: list[EncodedImage]) -> list[PromptImage]:
-    """(jpeg, camera, source width, source height) of contact sheets of the prompt camera."""
-    camera = job.prompt_camera
-    if camera is None:  # text only: there are no sheets
-        return []
-    cam = job.dataset.cameras[camera]
-    return [(image, camera, cam.width, cam.height) for image in images]
-
-
-async def prompt_windows(job: EpisodeJob, config: ContactSheetConfig) -> list[EncodedWindow]:
-    return await job.frame_work(frame_worker.encoded_windows, job.prompt_camera, config)
 
 
 async def run_plan(job: EpisodeJob, kept: list[Segment] | None = None) -> ModuleOutput:
@@ -111,12 +99,11 @@ async def run_plan(job: EpisodeJob, kept: list[Segment] | None = None) -> Module
 
 
 async def _episode_segments(job: EpisodeJob, ledger: ItemLedger, task: str) -> list[Segment] | None:
-    """The cleaned segmentation from the prompt camera's contact sheets ([] without
+    """The cleaned segmentation from the prompt camera, in `--plan.visual_input` ([] without
     cameras; None when a call it needs failed)."""
     if job.prompt_camera is None:
         return []
-    windows = await prompt_windows(job, sheet_config(job))
-    return await _segments(job, ledger, task, windows)
+    return await _segments(job, ledger, task, await segment_windows(job))
 
 
 async def _nothing() -> list[dict[str, Any]]:
@@ -195,7 +182,7 @@ async def _task_rows(
 
 
 async def _segments(
-    job: EpisodeJob, ledger: ItemLedger, task: str, windows: list[EncodedWindow]
+    job: EpisodeJob, ledger: ItemLedger, task: str, windows: list[VisualWindow]
 ) -> list[Segment] | None:
     config = job.config.plan
     bounds = [
@@ -225,37 +212,35 @@ async def _segment_window(
     job: EpisodeJob,
     ledger: ItemLedger,
     task: str,
-    window: EncodedWindow,
+    window: VisualWindow,
     bounds: tuple[float, float],
 ) -> list[Span] | None:
     """The spans of one window; None when its description or segmentation call failed."""
     start, end = bounds
-    images = sheet_images(job, window.images)
-    context = {
-        "window": [start, end],
-        "tile_times": window.timestamps,
-        "episode_duration": job.duration,
-    }
+    visual = window.prompt_text(start, end)
+    context = {"window": [start, end], **window.facts, "episode_duration": job.duration}
     description_block = ""
     if job.config.plan.subtask_describe_first:
         described = await job.ask(
             "describe",
             DescribeAnswer,
-            {"window_start": start, "window_end": end, "task": task},
-            {"window": [start, end], "tile_times": window.timestamps},
+            {"visual": visual, "times": window.times_text(), "task": task},
+            {"window": [start, end], **window.facts},
             ledger,
-            images,
+            window.images,
+            video=window.video,
         )
         if described is None:
             ledger.blocked("segment", "this window's description", [start, end])
             return None
         lines = "\n".join(f"- {o.time:.2f} s: {o.description}" for o in described.observations)
-        description_block = f"\nWhat each tile shows:\n{lines}\n"
+        description_block = f"\nWhat is seen at each time:\n{lines}\n"
     labels = job.config.plan.vocabulary()
     answer = await job.ask(
         "segment",
         segment_answer_model(labels),
         {
+            "visual": visual,
             "window_start": start,
             "window_end": end,
             "duration": job.duration,
@@ -265,7 +250,8 @@ async def _segment_window(
         },
         {**context, **label_context(labels)},
         ledger,
-        images,
+        window.images,
+        video=window.video,
         judge=lambda answer: _no_span_inside(answer, start, end),
     )
     if answer is None:
@@ -292,27 +278,20 @@ async def _relabelled(
     labels = job.config.plan.vocabulary()
 
     async def relabel(segment: Segment, end: float) -> Segment | None:
-        sheet = await job.frame_work(
-            frame_worker.encoded_span_sheet,
-            job.prompt_camera,
-            segment.timestamp,
-            end,
-            job.config.plan.subtask_relabel_frames,
-            sheet_config(job),
-        )
+        shown = await span_visual(job, segment.timestamp, end)
         answer = await job.ask(
             "relabel",
             relabel_answer_model(labels),
             {
-                "span_start": segment.timestamp,
-                "span_end": end,
+                "visual": shown.prompt_text(segment.timestamp, end),
                 "task": task,
                 "label": segment.label,
                 "vocabulary_block": label_prompt(labels),
             },
-            {"span": [segment.timestamp, end], **label_context(labels)},
+            {"span": [segment.timestamp, end], **shown.facts, **label_context(labels)},
             ledger,
-            sheet_images(job, [sheet]),
+            shown.images,
+            video=shown.video,
         )
         if answer is None:
             return None

@@ -2,7 +2,7 @@
 
 A rerun (after a crash, a Ctrl-C or a prompt tweak elsewhere) asks the model
 only what it has not answered yet. The key covers everything that shapes an
-answer: model id, purpose, messages (image bytes by hash), context, answer
+answer: model id, purpose, messages (image and video bytes by hash), context, answer
 schema and sampling params (seed included). Only validated answers are kept:
 failures are worth asking again.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from steerlang.annotate.vlm.types import ImagePart, Message, VlmRequest
+from steerlang.annotate.vlm.types import ImagePart, Message, VideoPart, VlmRequest
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,18 @@ def _message_payload(message: Message) -> dict[str, Any]:
                     "size": [part.width, part.height],
                     "camera": part.camera,
                     "source_size": [part.source_width, part.source_height],
+                }
+            )
+        elif isinstance(part, VideoPart):
+            media = hashlib.sha256()
+            for chunk in part.frames or (part.mp4 or b"",):
+                media.update(hashlib.sha256(chunk).digest())
+            parts.append(
+                {
+                    "video_sha256": media.hexdigest(),
+                    "media_type": part.media_type,
+                    "fps": part.fps,
+                    "camera": part.camera,
                 }
             )
         else:

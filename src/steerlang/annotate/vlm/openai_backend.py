@@ -1,8 +1,18 @@
 """The backend for any OpenAI-compatible server (vLLM, `transformers serve`, sim-server).
 
-Structured output is asked for with `response_format` json_schema and dropped,
-per server, when the server refuses the field (vLLM takes it, `transformers
-serve` does not): that server then gets the schema in the prompt instead.
+Structured output is asked for with `response_format` json_schema, and a video's
+frame rate with vLLM's `mm_processor_kwargs` (`{"fps": ...}`: the rate frames were
+sampled at, or the rate to read a clip at). Either is dropped, per server, when the
+server refuses it (`transformers serve` answers 422 to fields it does not know): the
+request goes again without it, and that server never gets it again (the schema then
+goes in the prompt).
+
+Videos go as vLLM's `video_url` part: sampled frames as one `data:video/jpeg;base64,`
+URL of comma-separated base64 JPEGs (vLLM's frame-list form), a clip as a
+`data:video/mp4;base64,` URL. `transformers serve` maps `video_url` to its video
+loader, which reads http(s) URLs and local paths only, so it refuses both: such a
+call is a failed call like any other refusal.
+
 Transient failures (429, 5xx, timeouts, refused connections) are retried with
 exponential backoff and jitter — or after the server's `Retry-After`, when it
 says — on whichever replica is healthy.
@@ -35,6 +45,7 @@ from steerlang.annotate.vlm.types import (
     SIMULATED_MODEL_PREFIX,
     ImagePart,
     Message,
+    VideoPart,
     VlmRequest,
     VlmResult,
 )
@@ -42,6 +53,7 @@ from steerlang.errors import RunStopped
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 FIELD_REJECTION_STATUSES = frozenset({400, 422})
+RESPONSE_FORMAT, FPS_HINT = "response_format", "mm_processor_kwargs"
 MAX_RETRY_AFTER_S = 120.0  # a server asking for longer is treated as asking for this
 
 
@@ -59,18 +71,38 @@ def image_data_url(image: ImagePart) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(image.jpeg).decode("ascii")
 
 
+def video_data_url(video: VideoPart) -> str:
+    """A clip as one mp4 data URL; frames as vLLM's `video/jpeg` list (base64 JPEGs joined by
+    commas)."""
+    if video.mp4 is not None:
+        return "data:video/mp4;base64," + base64.b64encode(video.mp4).decode("ascii")
+    frames = ",".join(base64.b64encode(frame).decode("ascii") for frame in video.frames)
+    return "data:video/jpeg;base64," + frames
+
+
 def wire_messages(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
-    """Messages in chat.completions form: text parts and JPEG data-URL image parts."""
+    """Messages in chat.completions form: text parts, JPEG data-URL image parts and
+    `video_url` video parts."""
     out: list[dict[str, Any]] = []
     for message in messages:
         content: list[dict[str, Any]] = []
         for part in message.parts:
             if isinstance(part, ImagePart):
                 content.append({"type": "image_url", "image_url": {"url": image_data_url(part)}})
+            elif isinstance(part, VideoPart):
+                content.append({"type": "video_url", "video_url": {"url": video_data_url(part)}})
             else:
                 content.append({"type": "text", "text": part.text})
         out.append({"role": message.role, "content": content})
     return out
+
+
+def fps_hint(messages: tuple[Message, ...]) -> dict[str, Any] | None:
+    """vLLM's `mm_processor_kwargs` telling the rate of the videos sent (None: no video)."""
+    rates = [p.fps for m in messages for p in m.parts if isinstance(p, VideoPart)]
+    if not rates:
+        return None
+    return {"fps": rates[0] if len(rates) == 1 else rates}
 
 
 @functools.lru_cache(maxsize=256)
@@ -159,36 +191,70 @@ class OpenAIBackend:
                 self.pool.release(replica)
         raise TransportError(f"{last_error} (after {self.max_retries + 1} attempts)")
 
+    def _optional_fields(
+        self, request: VlmRequest, conversation: tuple[Message, ...]
+    ) -> dict[str, Any]:
+        """The body fields a server may refuse, in the order they are given up."""
+        fields: dict[str, Any] = {}
+        hint = fps_hint(conversation)
+        if hint is not None:
+            fields[FPS_HINT] = hint
+        if self.structured_output:
+            fields[RESPONSE_FORMAT] = json_schema_format(request.answer_model)
+        return fields
+
     async def _send(
         self, replica: Replica, request: VlmRequest, conversation: tuple[Message, ...]
     ) -> str | None:
-        """One request; falls back to a schema-in-prompt request if response_format is refused."""
-        structured = self.structured_output and replica.structured is not False
-        if structured:
+        """One request with the optional fields this server has not refused.
+
+        Refused with a field whose fate on this server is not known yet, the request
+        goes again without one such field at a time; the field whose removal lets it
+        through (or turns the refusal into another error) is the one the server lacks,
+        and it is never sent there again.
+        """
+        fields = {
+            name: value
+            for name, value in self._optional_fields(request, conversation).items()
+            if replica.accepts.get(name) is not False
+        }
+        dropped = None
+        while True:
             try:
-                text = await self._post(replica, request, conversation, structured=True)
+                text = await self._post(replica, request, conversation, fields)
             except HttpStatus as exc:
+                untested = [name for name in fields if name not in replica.accepts]
                 if exc.status not in FIELD_REJECTION_STATUSES:
+                    if dropped is not None:
+                        replica.accepts.setdefault(dropped, False)
                     raise
-                text = await self._post(replica, request, conversation, structured=False)
-                if replica.structured is None:
-                    replica.structured = False  # the field was the problem: this server lacks it
-                return text
-            replica.structured = True
+                # A request in flight while another one learnt what this server refuses.
+                learnt = [name for name in fields if replica.accepts.get(name) is False]
+                if learnt:
+                    fields = {k: v for k, v in fields.items() if k not in learnt}
+                    continue
+                if not untested:
+                    raise
+                dropped = untested[0]
+                del fields[dropped]
+                continue
+            for name in fields:
+                replica.accepts[name] = True
+            if dropped is not None:
+                replica.accepts.setdefault(dropped, False)
             return text
-        return await self._post(replica, request, conversation, structured=False)
 
     async def _post(
         self,
         replica: Replica,
         request: VlmRequest,
         conversation: tuple[Message, ...],
-        structured: bool,
+        fields: dict[str, Any],
     ) -> str | None:
         sampling = request.sampling
         messages = (
             conversation
-            if structured
+            if RESPONSE_FORMAT in fields
             else with_schema_instruction(conversation, request.answer_model)
         )
         body: dict[str, Any] = {
@@ -201,8 +267,7 @@ class OpenAIBackend:
             body["top_p"] = sampling.top_p
         if sampling.seed is not None:
             body["seed"] = sampling.seed
-        if structured:
-            body["response_format"] = json_schema_format(request.answer_model)
+        body.update(fields)
         body.update(self._extra_body)
         response = await replica.client.post("chat/completions", json=body)
         if response.status_code >= 400:

@@ -30,8 +30,9 @@ class Replica:
     in_flight: int = 0
     consecutive_failures: int = 0
     sent: int = 0
-    # Whether this server takes `response_format` json_schema: None until a request tells.
-    structured: bool | None = None
+    # Whether this server takes an optional body field (`response_format`, the fps hint);
+    # absent until a request tells.
+    accepts: dict[str, bool] = field(default_factory=dict)
     served_models: list[str] | None = field(default=None, repr=False)
 
 

@@ -24,10 +24,16 @@ from steerlang.annotate.vlm.types import (
     ImagePart,
     Message,
     SamplingParams,
+    VideoPart,
     VlmRequest,
     VlmResult,
 )
 from steerlang.errors import SteerlangError
+
+VIDEO_REFUSAL = (
+    "--vlm.backend=transformers sends images only; for --plan.visual_input=video_frames or "
+    "video_clip serve the model (vLLM) and use --vlm.backend=openai"
+)
 
 
 @dataclass(eq=False)
@@ -49,6 +55,8 @@ def chat_and_images(conversation: tuple[Message, ...]) -> tuple[list[dict[str, A
             if isinstance(part, ImagePart):
                 images.append(Image.open(io.BytesIO(part.jpeg)).convert("RGB"))
                 content.append({"type": "image"})
+            elif isinstance(part, VideoPart):
+                raise SteerlangError(VIDEO_REFUSAL)
             else:
                 content.append({"type": "text", "text": part.text})
         chat.append({"role": message.role, "content": content})

@@ -1,6 +1,6 @@
 """The request/result vocabulary every VLM backend and pipeline module shares.
 
-A request carries messages (text and JPEG image parts), a pydantic answer model
+A request carries messages (text, JPEG image and video parts), a pydantic answer model
 (its JSON schema goes to the server; the reply is validated against it),
 sampling parameters, a purpose tag and a small `context` of grounding facts
 (episode, camera, times). The context is sent as the last text part of the
@@ -42,9 +42,36 @@ class ImagePart:
 
 
 @dataclass(frozen=True)
+class VideoPart:
+    """One video block: JPEG `frames` sampled `fps` apart, or an `mp4` clip for the server to
+    read at `fps` (exactly one of the two is given)."""
+
+    fps: float
+    frames: tuple[bytes, ...] = ()
+    mp4: bytes | None = None
+    camera: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.mp4 is None) == (not self.frames):
+            raise ValueError("a VideoPart holds either JPEG frames or an mp4 clip")
+
+    @property
+    def media_type(self) -> str:
+        return "video/jpeg" if self.mp4 is None else "video/mp4"
+
+    @property
+    def size(self) -> int:
+        """Bytes of media it carries."""
+        return len(self.mp4) if self.mp4 is not None else sum(len(f) for f in self.frames)
+
+
+Part = TextPart | ImagePart | VideoPart
+
+
+@dataclass(frozen=True)
 class Message:
     role: str  # system | user | assistant
-    parts: tuple[TextPart | ImagePart, ...]
+    parts: tuple[Part, ...]
 
 
 @dataclass(frozen=True)
