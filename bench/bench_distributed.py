@@ -68,9 +68,15 @@ def slurm_reason() -> str | None:
     """Why slurm4 cannot run here, or None."""
     if shutil.which("sbatch") is None or shutil.which("sinfo") is None:
         return "no Slurm client commands (sbatch, sinfo) on PATH"
-    probe = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True)
+    try:
+        probe = subprocess.run(
+            ["sinfo", "-h", "-o", "%P"], capture_output=True, text=True, timeout=20
+        )
+    except subprocess.TimeoutExpired:
+        return "no Slurm cluster answers (sinfo waited 20 s)"
     if probe.returncode != 0 or not probe.stdout.strip():
-        return f"no Slurm cluster answers ({(probe.stderr or 'sinfo printed nothing').strip()})"
+        said = (probe.stderr.strip().splitlines() or ["sinfo printed nothing"])[-1]
+        return f"no Slurm cluster answers ({said})"
     return None
 
 
