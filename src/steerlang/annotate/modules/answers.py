@@ -12,6 +12,7 @@ convention (the pipeline converts them to source pixels).
 from __future__ import annotations
 
 from functools import cache
+from types import GenericAlias
 from typing import Any, Literal
 
 from pydantic import Field, create_model, model_validator
@@ -105,11 +106,10 @@ def segment_answer_model(labels: tuple[str, ...] | None) -> type[SegmentAnswer]:
     vocabulary gives the same class, so its schema is built once."""
     if labels is None:
         return SegmentAnswer
-    span = create_model("SubtaskSpan", __base__=SubtaskSpan, label=(Literal[labels], ...))
+    span = create_model("SubtaskSpan", __base__=SubtaskSpan, label=(vocabulary_type(labels), ...))
+    spans: Any = GenericAlias(list, (span,))  # list[span]: no static type form for it
     return create_model(
-        "SegmentAnswer",
-        __base__=SegmentAnswer,
-        subtasks=(list[span], Field(min_length=1)),  # type: ignore[valid-type]
+        "SegmentAnswer", __base__=SegmentAnswer, subtasks=(spans, Field(min_length=1))
     )
 
 
@@ -118,7 +118,15 @@ def relabel_answer_model(labels: tuple[str, ...] | None) -> type[RelabelAnswer]:
     """`RelabelAnswer`, with the label an enum of the vocabulary when there is one."""
     if labels is None:
         return RelabelAnswer
-    return create_model("RelabelAnswer", __base__=RelabelAnswer, label=(Literal[labels], ...))
+    return create_model(
+        "RelabelAnswer", __base__=RelabelAnswer, label=(vocabulary_type(labels), ...)
+    )
+
+
+def vocabulary_type(labels: tuple[str, ...]) -> Any:
+    """`Literal[labels]`: the label field's type, an enum in the JSON schema. Typed `Any`
+    because a Literal built at run time has no static type form (pydantic 2.14 checks one)."""
+    return Literal[labels]
 
 
 class PlanAnswer(Answer):
