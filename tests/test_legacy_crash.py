@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -20,6 +19,7 @@ from steerlang.commands import export_legacy as export_command
 from steerlang.dataset.reader import open_dataset
 from steerlang.language.write.commit_journal import is_pending
 from steerlang.language.write.write_language import write_language
+from tests.kill_schedule import kill_delays
 from tests.language_rows import module_rows
 from tests.legacy_data import dataset_files
 
@@ -90,15 +90,13 @@ def test_sigkill_at_random_moments_then_rerun(labelled, tmp_path):
     go(child)
     child.wait()
     duration = time.perf_counter() - started
-    rng = np.random.default_rng(11)
-    trials = 10
-    outcomes = set()
-    for attempt in range(trials):  # stratified over the whole export, random inside each slice
+    outcomes: set[object] = set()
+    for attempt, delay in enumerate(kill_delays(duration, 11, outcomes)):
         trial = tmp_path / f"trial{attempt}"
         shutil.copytree(root, trial)
         child = start_export(trial)
         go(child)
-        time.sleep(duration * 1.1 * (attempt + rng.uniform()) / trials)
+        time.sleep(delay)
         child.send_signal(signal.SIGKILL)
         child.wait()
         assert_each_file_old_or_new(trial, old, new)

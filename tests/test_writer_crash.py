@@ -15,13 +15,13 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from steerlang.commands import write as write_command
 from steerlang.dataset.reader import open_dataset
 from steerlang.language.write.commit_journal import is_pending
+from tests.kill_schedule import kill_delays
 from tests.language_rows import file_bytes, stage_all
 
 SYNTH = {"episodes": 8, "episodes_per_file": 2, "video": False, "legacy_subtask_index": True}
@@ -73,15 +73,13 @@ def test_sigkill_at_random_moments_then_rerun(staged_root, tmp_path):
     go()
     child.wait()
     duration = time.perf_counter() - started
-    rng = np.random.default_rng(7)
-    trials = 10
-    outcomes = set()
-    for attempt in range(trials):  # stratified over the whole write, random inside each slice
+    outcomes: set[object] = set()
+    for attempt, delay in enumerate(kill_delays(duration, 7, outcomes)):
         trial = tmp_path / f"trial{attempt}"
         shutil.copytree(root, trial)
         child, go = start_writer(trial)
         go()
-        time.sleep(duration * 1.1 * (attempt + rng.uniform()) / trials)
+        time.sleep(delay)
         child.send_signal(signal.SIGKILL)
         child.wait()
         assert_each_file_old_or_new(trial, old, new)
