@@ -121,3 +121,20 @@ def assert_same_annotation(expected: Path, actual: Path, same_record: bool = Tru
         for part in key.split("."):
             here, there = here[part], there[part]
         assert here == there, key
+
+
+def job_as_inline(
+    source: Path, reference: tuple[Path, int], work: Path, *flags: str
+) -> tuple[Path, subprocess.CompletedProcess[str], dict[str, Any]]:
+    """Annotate a copy of `source` as a job with `flags` against a fresh sim server; check it
+    succeeds, asks exactly the inline run's calls and writes what it wrote. Returns the copy,
+    the finished command and the run record's `executor` block."""
+    root = work / "dataset"
+    shutil.copytree(source, root)
+    with SimServerProcess(source) as server:
+        done = run_annotate(root, *over_http(server.api_base), *flags)
+        calls = server.stats()["requests"]
+    assert done.returncode == 0, done.stderr
+    assert calls == reference[1]
+    assert_same_annotation(reference[0], root)
+    return root, done, read_run_records(root)[-1]["executor"]

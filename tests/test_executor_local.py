@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from steerlang.language.run_records import read_run_records
 from steerlang.sim.server_process import SimServerProcess
 from tests.annotate_harness import over_http
 from tests.distributed_jobs import (
     annotate_command,
     assert_same_annotation,
     child_env,
+    job_as_inline,
     run_annotate,
 )
 
@@ -31,19 +31,11 @@ LOCAL = ("--executor.kind=local", "--executor.tasks=4", "--executor.workers=2")
 
 
 def test_local_job_writes_what_inline_writes(job_source, inline_reference, tmp_path):
-    root = tmp_path / "dataset"
-    shutil.copytree(job_source, root)
-    with SimServerProcess(job_source) as server:
-        done = run_annotate(root, *over_http(server.api_base), *LOCAL)
-        calls = server.stats()["requests"]
-    assert done.returncode == 0, done.stderr
-    assert calls == inline_reference[1]
-    assert_same_annotation(inline_reference[0], root)
-    executor = read_run_records(root)[-1]["executor"]
+    _, done, executor = job_as_inline(job_source, inline_reference, tmp_path, *LOCAL)
     assert executor["kind"] == "local" and executor["tasks"] == 4
     ranks = executor["ranks"]
     assert [r["episodes"] for r in ranks] == [[0, 1], [2, 3], [4, 5], [6, 7]]
-    assert sum(s["calls"] for r in ranks for s in r["calls"].values()) == calls
+    assert sum(s["calls"] for r in ranks for s in r["calls"].values()) == inline_reference[1]
     assert "annotated 8 episode(s)" in done.stdout and "8 complete" in done.stdout
 
 

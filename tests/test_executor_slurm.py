@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from steerlang.language.run_records import read_run_records
 from steerlang.sim.server_process import SimServerProcess
 from tests.annotate_harness import over_http
 from tests.distributed_jobs import (
     annotate_command,
     assert_same_annotation,
     child_env,
+    job_as_inline,
     run_annotate,
 )
 
@@ -36,16 +36,8 @@ SLURM = (
 
 
 def test_slurm_job_writes_what_inline_writes(slurm_cluster, job_source, inline_reference, tmp_path):
-    root = tmp_path / "dataset"
-    shutil.copytree(job_source, root)
-    with SimServerProcess(job_source) as server:
-        flags = (*over_http(server.api_base), *SLURM, "--executor.job_name=same-as-inline")
-        done = run_annotate(root, *flags)
-        calls = server.stats()["requests"]
-    assert done.returncode == 0, done.stderr
-    assert calls == inline_reference[1]
-    assert_same_annotation(inline_reference[0], root)
-    executor = read_run_records(root)[-1]["executor"]
+    flags = (*SLURM, "--executor.job_name=same-as-inline")
+    root, _, executor = job_as_inline(job_source, inline_reference, tmp_path, *flags)
     assert executor["kind"] == "slurm" and len(executor["ranks"]) == 4
     (job,) = (root / ".annotate_staging" / "jobs").iterdir()
     script = (job / "annotate" / "launch_script.slurm").read_text()
