@@ -17,7 +17,8 @@ writer_ratio 1.90-4.06 spliced against 3.63-8.06 pyarrow-only (baseline
 pyarrow-only writer if it came within 1.5 times; it did not. (LeRobot 0.6.1's
 way of writing took 25-41 us per frame in the same runs, 7.8-19 times this
 writer.) The pyarrow-only writer stays in the bench (`bench/plain_writer.py`); a
-later full-size run printed `plain_vs_splice: 2.75` and `plain_vs_splice_cpu: 2.08`.
+later full-size run printed `plain_vs_splice: 2.75` and `plain_vs_splice_cpu: 2.08` on a
+loaded machine, and 1.65 and 1.68 on a quiet one (0.95 against 1.57 us per frame).
 
 pyarrow encodes every column but `language_persistent` into memory; that
 column's chunks are made by `persistent_chunks` and spliced in while the file
